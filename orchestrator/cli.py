@@ -1,0 +1,132 @@
+"""The ``gctune`` command line: parses arguments and calls the library; no logic of its own."""
+
+from __future__ import annotations
+
+import json
+import signal
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from orchestrator import console
+from orchestrator.errors import GctuneError, UsageError
+
+
+class Terminated(BaseException):
+    """Raised in the main thread on SIGTERM so cleanup (container removal) runs as for Ctrl-C."""
+
+
+def _on_sigterm(signum: int, frame: object) -> None:
+    raise Terminated()
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def cli() -> None:
+    """gctune: find the Go GC settings that minimise GC CPU within a memory bound, by experiment."""
+
+
+@cli.command()
+@click.argument("spec_path", metavar="SPEC", type=click.Path(dir_okay=False))
+def validate(spec_path: str) -> None:
+    """Check an experiment spec without running anything."""
+    from orchestrator.spec import load_spec
+
+    spec = load_spec(spec_path)
+    console.stdout.print(f"{spec_path}: valid (experiment {spec.name!r})")
+
+
+@cli.command()
+@click.argument("spec_path", metavar="SPEC", type=click.Path(dir_okay=False))
+@click.option("--set", "overrides", multiple=True, metavar="NAME=VALUE",
+              help="Fix a setting for this trial, e.g. --set GOGC=50 --set GOMEMLIMIT=80%.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of a table.")
+@click.option("--out", type=click.Path(file_okay=False), help="Also keep the raw gctrace, JSON lines and metrics here.")
+def trial(spec_path: str, overrides: tuple[str, ...], as_json: bool, out: str | None) -> None:
+    """Run one configuration of SPEC in a container and print its metrics."""
+    from orchestrator.runners import DockerRunner
+    from orchestrator.spec import load_spec, resolve_trial_settings
+    from orchestrator.trial import new_run_id, prepare_image, run_trial, save_trial
+
+    spec = load_spec(spec_path)
+    settings = resolve_trial_settings(spec, _parse_overrides(overrides))
+    runner = DockerRunner()
+    with console.stderr.status("building the workload image", spinner="dots") as status:
+        image = prepare_image(spec, runner.client)
+        status.update(f"running one trial of {spec.name} ({spec.container.trial_timeout_s(spec.workload):.0f}s max)")
+        outcome = run_trial(spec, settings, runner, image, new_run_id())
+    if out:
+        save_trial(outcome, Path(out))
+    result = outcome.to_dict()
+    if as_json:
+        click.echo(json.dumps(result, indent=2, default=str))
+    else:
+        console.stdout.print(console.trial_table(result))
+
+
+@cli.group()
+def parse() -> None:
+    """Parse raw output offline."""
+
+
+@parse.command("gctrace")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+def parse_gctrace_cmd(file: str, as_json: bool) -> None:
+    """Summarise a GODEBUG=gctrace=1 log (any Go release 1.19-1.27)."""
+    from orchestrator.parsers.gctrace import parse_gctrace
+
+    text = Path(file).read_text(encoding="utf-8", errors="replace")
+    summary = parse_gctrace(text).summary().to_dict()
+    if as_json:
+        click.echo(json.dumps(summary, indent=2))
+    else:
+        console.stdout.print(console.key_value_table(f"gctrace {file}", summary))
+
+
+@cli.command()
+def doctor() -> None:
+    """Check the Docker engine and the Go toolchain, and say what to do about anything missing."""
+    from orchestrator.doctor import run_checks
+
+    checks = run_checks()
+    for check in checks:
+        mark = "[green]ok[/green]  " if check.ok else "[red]FAIL[/red]"
+        console.stdout.print(f"{mark} {check.name}: {check.detail}")
+        if not check.ok and check.fix:
+            console.stdout.print(f"      fix: {check.fix}")
+    if not all(c.ok for c in checks):
+        raise SystemExit(1)
+
+
+def _parse_overrides(items: tuple[str, ...]) -> dict[str, str]:
+    pairs: dict[str, str] = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            raise UsageError(f"--set {item!r}: expected NAME=VALUE, e.g. --set GOGC=50")
+        pairs[name.strip()] = value.strip()
+    return pairs
+
+
+def main(argv: list[str] | None = None) -> Any:
+    """Entry point: typed errors become a one-line message and their exit code, never a traceback."""
+    signal.signal(signal.SIGTERM, _on_sigterm)
+    try:
+        return cli.main(args=argv, prog_name="gctune", standalone_mode=False)
+    except GctuneError as exc:
+        click.echo(f"gctune: error: {exc}", err=True)
+        sys.exit(exc.exit_code)
+    except click.exceptions.Abort:
+        click.echo("gctune: interrupted", err=True)
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        click.echo("gctune: interrupted", err=True)
+        sys.exit(130)
+    except Terminated:
+        click.echo("gctune: terminated", err=True)
+        sys.exit(143)

@@ -1,0 +1,152 @@
+"""Compute a trial's metrics from what the workload, the gctrace and the runner reported.
+
+Pure functions: parsed records in, a flat metrics dict out. The definitions are in ``_definitions``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from orchestrator.parsers.gctrace import GCCycle, GCTrace
+from orchestrator.parsers.workload import Sample, WorkloadOutput
+from orchestrator.runners import RunResult
+
+MIB = 2**20
+GC_TOTAL = "/cpu/classes/gc/total:cpu-seconds"
+GC_IDLE = "/cpu/classes/gc/mark/idle:cpu-seconds"
+CPU_TOTAL = "/cpu/classes/total:cpu-seconds"
+GOMAXPROCS = "/sched/gomaxprocs:threads"
+LIMITER = "/gc/limiter/last-enabled:gc-cycle"
+
+
+@dataclass(frozen=True)
+class Window:
+    """The measurement window: its first and last sample; incomplete when the run was cut short."""
+
+    start: Sample
+    end: Sample
+    complete: bool
+
+
+def measurement_window(output: WorkloadOutput) -> Window | None:
+    """From the window_start sample to window_end (or the last measured sample of a cut run)."""
+    start = output.sample_at("window_start")
+    if start is None:
+        return None
+    end = output.sample_at("window_end")
+    if end is not None:
+        return Window(start, end, complete=True)
+    later = [s for s in output.samples if s.t > start.t]
+    return Window(start, later[-1], complete=False) if later else None
+
+
+def gc_cpu(window: Window, effective_cpus: float) -> tuple[float, float]:
+    """GC CPU seconds in the window and their share of the CPU capacity, in percent.
+
+    The runtime's CPU classes are snapshots taken at the end of each GC cycle, so both counters
+    cover the same span: from the last GC end before the window's start to the last GC end before
+    its end. Dividing /cpu/classes/total by GOMAXPROCS recovers that span's wall time.
+    """
+    start, end = window.start, window.end
+    gc_seconds = _gc_busy(end) - _gc_busy(start)
+    total = end.metric(CPU_TOTAL) - start.metric(CPU_TOTAL)
+    if total <= 0:
+        return 0.0, 0.0  # no GC cycle ended inside the window
+    span_wall_s = total / max(end.metric(GOMAXPROCS, 1.0), 1.0)
+    return gc_seconds, 100.0 * gc_seconds / (effective_cpus * span_wall_s)
+
+
+def effective_cpus(gomaxprocs: float, cpus_limit: float | None, host_cpus: int | None) -> float:
+    """The CPUs the Go program can really use at once: the smallest of its three caps."""
+    caps = [gomaxprocs, cpus_limit or math.inf, float(host_cpus or math.inf)]
+    return max(min(caps), 1e-9)
+
+
+def window_cycles(window: Window, trace: GCTrace) -> list[GCCycle]:
+    """The gctrace cycles that ended inside the window, matched by cycle number (= MemStats.NumGC)."""
+    first, last = int(window.start.memstats.get("NumGC", 0)), int(window.end.memstats.get("NumGC", 0))
+    return [c for c in _last_process(trace) if first < c.number <= last]
+
+
+def compute_metrics(output: WorkloadOutput, trace: GCTrace, run: RunResult,
+                    cpus_limit: float | None) -> dict[str, Any]:
+    """All trial metrics as a flat dict (None where the run did not produce the data)."""
+    window = measurement_window(output)
+    metrics: dict[str, Any] = {
+        **_memory_metrics(output, trace, run),
+        "oom_killed": run.oom_killed, "timed_out": run.timed_out, "exit_code": run.exit_code,
+        "oom_signals": run.oom_signals, "stopped_early": run.stopped_early,
+        "window_complete": bool(window and window.complete),
+        "go_version": (output.start or {}).get("go_version"),
+    }
+    if window is not None:
+        metrics.update(_window_metrics(window, output, trace, cpus_limit, run.host_cpus))
+    return metrics
+
+
+def _window_metrics(window: Window, output: WorkloadOutput, trace: GCTrace, cpus_limit: float | None,
+                    host_cpus: int | None) -> dict[str, Any]:
+    start, end = window.start, window.end
+    procs = end.metric(GOMAXPROCS, 1.0)
+    cpus = effective_cpus(procs, cpus_limit, host_cpus)
+    gc_seconds, gc_percent = gc_cpu(window, cpus)
+    wall = end.t - start.t
+    cycles = window_cycles(window, trace)
+    gc_count = int(end.memstats.get("NumGC", 0) - start.memstats.get("NumGC", 0))
+    summary = output.summary if window.complete else None
+    ops = summary["ops"] if summary else end.ops - start.ops
+    latency = (summary or {}).get("latency_ms", {})
+    return {
+        "gc_cpu_percent": gc_percent,
+        "gc_cpu_seconds": gc_seconds,
+        "gc_cycles": gc_count,
+        **_pauses(cycles, gc_count, start, end),
+        "cpu_seconds": end.rusage_cpu_s - start.rusage_cpu_s,
+        "wall_seconds": wall,
+        "throughput_ops_per_s": ops / wall if wall > 0 else None,
+        "latency_p50_ms": latency.get("p50"),
+        "latency_p99_ms": latency.get("p99"),
+        "latency_p999_ms": latency.get("p999"),
+        "gc_limiter_engaged": end.metric(LIMITER) > start.memstats.get("NumGC", 0),
+        "gomaxprocs": int(procs),
+        "effective_cpus": cpus,
+    }
+
+
+def _pauses(cycles: list[GCCycle], gc_count: int, start: Sample, end: Sample) -> dict[str, float | None]:
+    if cycles or gc_count == 0:
+        pauses = [c.pause_ms for c in cycles]
+        return {"pause_ms_total": sum(pauses), "pause_ms_max": max(pauses, default=0.0)}
+    # No gctrace for these cycles (GODEBUG overridden?): fall back to the runtime's own pause total.
+    total_ns = end.memstats.get("PauseTotalNs", 0) - start.memstats.get("PauseTotalNs", 0)
+    return {"pause_ms_total": total_ns / 1e6, "pause_ms_max": None}
+
+
+def _memory_metrics(output: WorkloadOutput, trace: GCTrace, run: RunResult) -> dict[str, Any]:
+    peak_rss = max((s.peak_rss_bytes for s in output.samples), default=0) or None
+    traced = max((max(c.heap_start_mb, c.heap_end_mb) * MIB for c in trace.cycles), default=0)
+    sampled = max((int(s.memstats.get("HeapAlloc", 0)) for s in output.samples), default=0)
+    if run.peak_memory_bytes is not None:
+        peak, source = run.peak_memory_bytes, run.peak_memory_source
+    else:
+        peak, source = peak_rss, "workload VmHWM (cgroup not readable)" if peak_rss else None
+    return {
+        "peak_memory_bytes": peak,
+        "peak_memory_source": source,
+        "peak_heap_bytes": max(traced, sampled) or None,
+        "peak_rss_bytes": peak_rss,
+    }
+
+
+def _gc_busy(sample: Sample) -> float:
+    """Cumulative GC CPU seconds without idle-priority marking, as in MemStats.GCCPUFraction."""
+    return sample.metric(GC_TOTAL) - sample.metric(GC_IDLE)
+
+
+def _last_process(trace: GCTrace) -> list[GCCycle]:
+    """Cycles of the last process in the stream (a restart begins again at gc 1)."""
+    cycles = list(trace.cycles)
+    restarts = [i for i in range(1, len(cycles)) if cycles[i].number <= cycles[i - 1].number]
+    return cycles[restarts[-1]:] if restarts else cycles

@@ -1,0 +1,92 @@
+"""The trial metrics: one name, unit and written definition each.
+
+These definitions are the contract: the README's metric table repeats them, and the tests check the
+computed values against the Go runtime's own counters.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+
+@dataclass(frozen=True)
+class MetricDefinition:
+    name: str
+    unit: str
+    kind: Literal["number", "bool"]
+    definition: str
+
+
+_WINDOW = "over the measurement window (after warm-up)"
+
+METRICS: dict[str, MetricDefinition] = {
+    m.name: m
+    for m in [
+        MetricDefinition(
+            "gc_cpu_percent", "%", "number",
+            "GC CPU time during the measurement window divided by the CPU capacity the program had "
+            "in that window, x100. GC CPU time is the change in the runtime/metrics counters "
+            "/cpu/classes/gc/total minus /cpu/classes/gc/mark/idle (the same numerator as "
+            "MemStats.GCCPUFraction) between the GC cycles that ended just before the window's first "
+            "and last samples. Capacity is min(GOMAXPROCS, container CPU limit, host CPUs) x the "
+            "wall time between those two GC ends."),
+        MetricDefinition(
+            "gc_cpu_seconds", "s", "number",
+            "The numerator of gc_cpu_percent: GC CPU seconds (assist + background mark + pause, "
+            f"excluding idle-priority mark work) {_WINDOW}."),
+        MetricDefinition(
+            "gc_cycles", "cycles", "number",
+            f"GC cycles completed {_WINDOW}: the change in MemStats.NumGC."),
+        MetricDefinition(
+            "pause_ms_total", "ms", "number",
+            "Sum over the window's GC cycles of the two stop-the-world phases (sweep termination + "
+            "mark termination wall-clock time, the first and third 'clock' terms of each gctrace line)."),
+        MetricDefinition(
+            "pause_ms_max", "ms", "number",
+            "Largest per-cycle stop-the-world total (as in pause_ms_total) among the window's cycles."),
+        MetricDefinition(
+            "peak_memory_bytes", "bytes", "number",
+            "Highest memory use of the container over the whole run, from the cgroup (v1 "
+            "memory.max_usage_in_bytes, v2 memory.peak); where the cgroup cannot be read, the "
+            "workload's own peak RSS (VmHWM). peak_memory_source says which."),
+        MetricDefinition(
+            "peak_heap_bytes", "bytes", "number",
+            "Largest Go heap seen over the whole run: the maximum of every sampled MemStats.HeapAlloc "
+            "and every gctrace heap-at-GC-start and heap-at-mark-end (MiB, floored)."),
+        MetricDefinition(
+            "peak_rss_bytes", "bytes", "number",
+            "The workload process's own peak resident set size (VmHWM from /proc/self/status)."),
+        MetricDefinition(
+            "cpu_seconds", "s", "number",
+            f"CPU time (user + system, from getrusage) the workload process used {_WINDOW}."),
+        MetricDefinition(
+            "wall_seconds", "s", "number",
+            "Wall-clock length of the measurement window, from its first to its last sample."),
+        MetricDefinition(
+            "throughput_ops_per_s", "ops/s", "number",
+            f"Operations completed {_WINDOW} divided by wall_seconds."),
+        MetricDefinition(
+            "latency_p50_ms", "ms", "number",
+            f"Median operation latency {_WINDOW}; in open loop measured from the intended start "
+            "time, so queueing delay caused by GC counts."),
+        MetricDefinition(
+            "latency_p99_ms", "ms", "number", f"99th percentile operation latency {_WINDOW}."),
+        MetricDefinition(
+            "latency_p999_ms", "ms", "number", f"99.9th percentile operation latency {_WINDOW}."),
+        MetricDefinition(
+            "gc_limiter_engaged", "", "bool",
+            "True when the GC CPU limiter was enabled during the window: "
+            "/gc/limiter/last-enabled:gc-cycle moved to a cycle inside the window."),
+        MetricDefinition(
+            "oom_killed", "", "bool",
+            "True when the kernel's OOM killer ended the workload (engine flag, OOM event, or a "
+            "SIGKILL we did not send with the cgroup's OOM counter raised or memory at its limit)."),
+        MetricDefinition(
+            "timed_out", "", "bool", "True when gctune killed the container at the trial timeout."),
+        MetricDefinition(
+            "exit_code", "", "number", "The workload's exit status (137 = SIGKILL)."),
+    ]
+}
+
+METRIC_NAMES: tuple[str, ...] = tuple(METRICS)

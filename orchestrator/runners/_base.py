@@ -1,0 +1,58 @@
+"""The small interface every runner (Docker now, a local process runner later) implements."""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class ContainerLimits:
+    """Resource limits for one run; ``None`` means unlimited."""
+
+    cpus: float | None = None
+    memory_bytes: int | None = None
+    pids_limit: int = 256
+
+
+@dataclass(frozen=True)
+class RunRequest:
+    """Everything needed to run the workload once."""
+
+    image: str
+    command: list[str]
+    env: dict[str, str]
+    limits: ContainerLimits
+    timeout_s: float
+    run_id: str
+    # Called with each complete stdout line as it arrives (live progress, early stopping).
+    on_stdout_line: Callable[[str], None] | None = None
+
+
+@dataclass
+class RunResult:
+    """What a run produced: raw output plus what only the runner can observe."""
+
+    stdout: str
+    stderr: str
+    exit_code: int | None
+    wall_seconds: float
+    timed_out: bool = False
+    stopped_early: bool = False
+    oom_killed: bool = False
+    oom_signals: list[str] = field(default_factory=list)
+    peak_memory_bytes: int | None = None
+    peak_memory_source: str | None = None
+    host_cpus: int | None = None
+    error: str | None = None
+
+
+class Runner(abc.ABC):
+    """Runs a workload image under given environment and limits, always cleaning up after itself."""
+
+    name: str
+
+    @abc.abstractmethod
+    def run(self, request: RunRequest) -> RunResult:
+        """Run to completion, timeout or OOM kill; never leave the workload running."""

@@ -1,0 +1,173 @@
+"""Run the workload in a hardened Docker container: create, attach, start, wait, kill, remove."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+
+import docker
+import docker.errors
+import requests.exceptions
+
+from orchestrator.build import NONROOT_USER
+from orchestrator.errors import EngineError
+from orchestrator.runners._base import RunRequest, RunResult, Runner
+from orchestrator.runners._cgroup import MemoryReading, MemoryWatcher
+from orchestrator.runners._engine import connect, engine_info, owner_labels, reap_stray_containers
+
+SIGKILL_EXIT = 137
+_WAIT_SLICE_S = 1.0  # wait in slices so the timeout is checked between them
+
+
+class DockerRunner(Runner):
+    """Runs each request in a fresh container that is always removed, also on Ctrl-C and SIGTERM."""
+
+    name = "docker"
+
+    def __init__(self, client: docker.DockerClient | None = None) -> None:
+        self.client = client or connect()
+        self.host_cpus = engine_info(self.client).host_cpus
+        self.reaped = reap_stray_containers(self.client)
+
+    def run(self, request: RunRequest) -> RunResult:
+        container = self._create(request)
+        try:
+            return _ContainerRun(self.client, container, request, self.host_cpus).execute()
+        finally:
+            _remove(container)
+
+    def _create(self, request: RunRequest):
+        limits = request.limits
+        memory = limits.memory_bytes
+        try:
+            return self.client.containers.create(
+                request.image, command=request.command, environment=request.env,
+                labels=owner_labels(request.run_id), network_mode="none", read_only=True,
+                cap_drop=["ALL"], security_opt=["no-new-privileges"], pids_limit=limits.pids_limit,
+                user=NONROOT_USER, nano_cpus=int(limits.cpus * 1e9) if limits.cpus else None,
+                mem_limit=memory, memswap_limit=memory, tty=False, stdin_open=False,
+            )
+        except docker.errors.DockerException as exc:
+            raise EngineError(f"cannot create a container from {request.image}: {exc}") from exc
+
+
+class _ContainerRun:
+    """One container's life from start to exit, with its output collected by a reader thread."""
+
+    def __init__(self, client: docker.DockerClient, container, request: RunRequest, host_cpus: int) -> None:
+        self.client, self.container, self.request, self.host_cpus = client, container, request, host_cpus
+        self.stdout: list[bytes] = []
+        self.stderr: list[bytes] = []
+        self.stop_requested = threading.Event()
+        self.killed_by_us = False
+
+    def execute(self) -> RunResult:
+        stream = self.container.attach(stdout=True, stderr=True, stream=True, demux=True)
+        reader = threading.Thread(target=self._read, args=(stream,), name="gctune-output", daemon=True)
+        started = time.time()
+        reader.start()
+        self.container.start()
+        self.container.reload()
+        with MemoryWatcher(self.container.attrs["State"].get("Pid") or 0, interval_s=0.02) as watcher:
+            timed_out, stopped_early = self._wait(started)
+        reader.join(timeout=10)
+        wall = time.time() - started
+        return self._result(wall, timed_out, stopped_early, watcher.reading, started)
+
+    def _read(self, stream: Iterator[tuple[bytes | None, bytes | None]]) -> None:
+        pending = b""
+        try:
+            for out, err in stream:
+                if err:
+                    self.stderr.append(err)
+                if out:
+                    self.stdout.append(out)
+                    pending = self._dispatch_lines(pending + out)
+        except (requests.exceptions.RequestException, docker.errors.DockerException, OSError):
+            pass  # the container went away; what was read is kept
+
+    def _dispatch_lines(self, data: bytes) -> bytes:
+        """Hand complete lines to the caller's callback; return the unfinished tail."""
+        *lines, tail = data.split(b"\n")
+        callback = self.request.on_stdout_line
+        if callback is not None:
+            for line in lines:
+                if callback(line.decode("utf-8", "replace")) and not self.stop_requested.is_set():
+                    self.stop_requested.set()
+                    self._kill()
+        return tail
+
+    def _wait(self, started: float) -> tuple[bool, bool]:
+        """Wait for exit; kill at the timeout or when a stop was requested. Returns (timed_out, stopped)."""
+        deadline = started + self.request.timeout_s
+        while True:
+            try:
+                self.container.wait(timeout=max(0.1, min(_WAIT_SLICE_S, deadline - time.time())))
+                return False, self.stop_requested.is_set()
+            except (requests.exceptions.RequestException, docker.errors.APIError):
+                pass  # the wait's read timed out: the container is still running
+            if time.time() >= deadline:
+                self._kill()
+                return True, False
+
+    def _kill(self) -> None:
+        """SIGKILL the workload (from the main thread at the timeout, or the reader on a stop request)."""
+        self.killed_by_us = True
+        try:
+            self.container.kill()
+        except docker.errors.APIError:
+            pass  # it exited on its own meanwhile
+
+    def _result(self, wall: float, timed_out: bool, stopped_early: bool, memory: MemoryReading,
+                started: float) -> RunResult:
+        self.container.reload()
+        state = self.container.attrs["State"]
+        exit_code = state.get("ExitCode")
+        signals = self._oom_signals(state, memory, exit_code, started)
+        oom_killed = bool(signals) and exit_code != 0
+        peak, source = memory.peak_bytes, memory.source
+        limit = self.request.limits.memory_bytes
+        if oom_killed and limit and (peak or 0) < limit:
+            # The last climb to the limit can fall between two polls; an OOM kill means it was reached.
+            peak, source = limit, f"memory limit, reached at the OOM kill ({source or 'cgroup not readable'} saw less)"
+        return RunResult(
+            stdout=b"".join(self.stdout).decode("utf-8", "replace"),
+            stderr=b"".join(self.stderr).decode("utf-8", "replace"),
+            exit_code=exit_code, wall_seconds=wall, timed_out=timed_out, stopped_early=stopped_early,
+            oom_killed=oom_killed, oom_signals=signals, peak_memory_bytes=peak, peak_memory_source=source,
+            host_cpus=self.host_cpus, error=state.get("Error") or None,
+        )
+
+    def _oom_signals(self, state: dict, memory: MemoryReading, exit_code: int | None, started: float) -> list[str]:
+        """Every independent sign of an OOM kill; the engine's flag alone is unreliable."""
+        signals = []
+        if state.get("OOMKilled"):
+            signals.append("engine OOMKilled flag")
+        if self._had_oom_event(started):
+            signals.append("engine oom event")
+        if memory.oom_kills:
+            signals.append(f"cgroup oom_kill counter = {memory.oom_kills}")
+        limit = self.request.limits.memory_bytes
+        if exit_code == SIGKILL_EXIT and not self.killed_by_us and limit and (
+                memory.failcnt or (memory.peak_bytes or 0) >= 0.98 * limit):
+            signals.append("SIGKILL not sent by gctune, with memory at the container limit")
+        return signals
+
+    def _had_oom_event(self, started: float) -> bool:
+        try:
+            events = self.client.events(since=int(started) - 1, until=int(time.time()) + 1, decode=True,
+                                        filters={"container": self.container.id, "event": "oom"})
+            return any(True for _ in events)
+        except (docker.errors.DockerException, requests.exceptions.RequestException):
+            return False
+
+
+def _remove(container) -> None:
+    try:
+        container.remove(force=True)
+    except docker.errors.NotFound:
+        pass
+    except docker.errors.APIError as exc:
+        if "already in progress" not in str(exc):
+            raise EngineError(f"could not remove container {container.name}: {exc}") from exc

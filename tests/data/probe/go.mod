@@ -1,0 +1,3 @@
+module gctune/probe
+
+go 1.21
