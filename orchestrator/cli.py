@@ -65,6 +65,30 @@ def trial(spec_path: str, overrides: tuple[str, ...], as_json: bool, out: str | 
         console.stdout.print(console.trial_table(result))
 
 
+@cli.command()
+@click.argument("spec_path", metavar="SPEC", type=click.Path(dir_okay=False))
+@click.option("--results-dir", type=click.Path(file_okay=False), default="results", show_default=True,
+              help="Where run directories go: DIR/<spec name>/<run id>/.")
+@click.option("--run-id", help="Name the run; an existing run of that id is resumed.")
+@click.option("--resume", "resume", type=click.Path(exists=True, file_okay=False),
+              help="Continue the run in this run directory up to its trial budget.")
+@click.option("--storage", help="Any Optuna storage URL (default: sqlite:///RUN_DIR/study.db).")
+@click.option("--json", "as_json", is_flag=True, help="Print summary.json at the end.")
+def run(spec_path: str, results_dir: str, run_id: str | None, resume: str | None, storage: str | None,
+        as_json: bool) -> None:
+    """Search the settings of SPEC: a baseline, then Optuna trials, then a recommendation."""
+    from orchestrator.search import RunOptions, run_study
+
+    options = RunOptions(Path(results_dir), run_id, Path(resume) if resume else None, storage)
+    with console.study_progress() as progress:
+        run_dir, summary = run_study(Path(spec_path), options, on_progress=progress.update,
+                                     on_start=lambda d: console.stderr.print(f"run directory: {d.root}"))
+    if as_json:
+        click.echo(json.dumps(summary, indent=2, default=str))
+    else:
+        console.stdout.print(console.summary_text(summary, run_dir.root))
+
+
 @cli.group()
 def parse() -> None:
     """Parse raw output offline."""

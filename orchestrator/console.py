@@ -52,3 +52,54 @@ def key_value_table(title: str, data: dict[str, Any]) -> Table:
     for key, value in data.items():
         table.add_row(key, "-" if value is None else str(value))
     return table
+
+
+class StudyProgress:
+    """Trials done of total, best so far, elapsed and ETA on a terminal; silent otherwise."""
+
+    def __init__(self) -> None:
+        self._status = stderr.status("measuring the baseline", spinner="dots") if stderr.is_terminal else None
+
+    def __enter__(self) -> StudyProgress:
+        if self._status:
+            self._status.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._status:
+            self._status.__exit__(*exc)
+
+    def update(self, progress: Any) -> None:
+        if not self._status:
+            return
+        eta = progress.elapsed_s / progress.done * (progress.total - progress.done) if progress.done else None
+        best = "-" if progress.best is None else f"{progress.best:.3g}"
+        self._status.update(f"trial {progress.done}/{progress.total}  best {best}  "
+                            f"elapsed {progress.elapsed_s:.0f}s  eta {'-' if eta is None else f'{eta:.0f}s'}"
+                            f"  ({progress.last})")
+
+
+def study_progress() -> StudyProgress:
+    return StudyProgress()
+
+
+def summary_text(summary: dict[str, Any], run_dir: Any) -> str:
+    """A few lines a person reads first: the recommendation and what it saves."""
+    lines = [f"run directory: {run_dir}"]
+    counts = summary["trial_counts"]
+    lines.append(f"trials: {counts['total']} ({counts['feasible']} feasible)")
+    rec = summary.get("recommended")
+    if rec is None:
+        miss = (summary.get("no_feasible") or {}).get("nearest_miss")
+        lines.append("no feasible configuration found" + (f"; nearest miss: trial {miss['trial']} "
+                     f"{miss['params']} violating {list(miss['violated'])}" if miss else ""))
+        return "\n".join(lines)
+    params = ", ".join(f"{k}={'auto' if v is None else v}" for k, v in rec["params"].items())
+    lines.append(f"recommended ({rec['rule']}, trial {rec['trial']}): {params}")
+    saving = summary.get("saving")
+    if saving:
+        rel = "" if saving["relative"] is None else f" ({100 * saving['relative']:.0f}%)"
+        lines.append(f"{saving['metric']}: {format_value(saving['metric'], saving['recommended'])} vs baseline "
+                     f"{format_value(saving['metric'], saving['baseline'])}; saving "
+                     f"{format_value(saving['metric'], saving['absolute'])}{rel}")
+    return "\n".join(lines)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import secrets
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -47,14 +48,15 @@ def prepare_image(spec: Spec, client: docker.DockerClient, toolchain: GoToolchai
                        spec.workload.builtin)
 
 
-def trial_request(spec: Spec, settings: TrialSettings, image: WorkloadImage, run_id: str) -> RunRequest:
+def trial_request(spec: Spec, settings: TrialSettings, image: WorkloadImage, run_id: str,
+                  on_stdout_line: Callable[[str], bool] | None = None) -> RunRequest:
     """The container run for these settings: Go's GC knobs as environment, the rest as limits."""
     user_env = dict(spec.container.env)
     env = {**user_env, **settings.env(), "GODEBUG": merge_godebug(user_env.get("GODEBUG", ""))}
     return RunRequest(
         image=image.tag, command=spec.workload.args(), env=env,
         limits=ContainerLimits(settings.cpus, settings.memory_bytes, spec.container.pids_limit),
-        timeout_s=spec.container.trial_timeout_s(spec.workload), run_id=run_id)
+        timeout_s=spec.container.trial_timeout_s(spec.workload), run_id=run_id, on_stdout_line=on_stdout_line)
 
 
 def merge_godebug(user: str) -> str:
@@ -63,10 +65,10 @@ def merge_godebug(user: str) -> str:
     return ",".join([*kept, "gctrace=1"])
 
 
-def run_trial(spec: Spec, settings: TrialSettings, runner: Runner, image: WorkloadImage,
-              run_id: str) -> TrialOutcome:
-    """Run one configuration and compute its metrics."""
-    run = runner.run(trial_request(spec, settings, image, run_id))
+def run_trial(spec: Spec, settings: TrialSettings, runner: Runner, image: WorkloadImage, run_id: str,
+              on_stdout_line: Callable[[str], bool] | None = None) -> TrialOutcome:
+    """Run one configuration and compute its metrics; ``on_stdout_line`` may ask to stop early."""
+    run = runner.run(trial_request(spec, settings, image, run_id, on_stdout_line))
     output = parse_workload_output(run.stdout)
     trace = parse_gctrace(run.stderr)
     metrics = compute_metrics(output, trace, run, settings.cpus)

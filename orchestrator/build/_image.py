@@ -9,6 +9,8 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import re
+import shutil
 import tarfile
 import tempfile
 from dataclasses import dataclass
@@ -21,6 +23,7 @@ from orchestrator.build._toolchain import GoToolchain
 from orchestrator.errors import BuildError, EngineError
 
 BUILD_FLAGS = ("-trimpath", "-ldflags=-s -w")
+RECIPE = "2"  # bump when the way images are built changes, so cached images are not reused
 NONROOT_USER = "65534:65534"  # nobody:nogroup; a scratch image has no /etc/passwd
 
 
@@ -39,7 +42,7 @@ def source_hash(source_dir: Path, go_version: str, flags: tuple[str, ...] = BUIL
     digest = hashlib.sha256()
     for path in sorted(p for p in source_dir.rglob("*") if p.is_file() and p.suffix in (".go", ".mod", ".sum")):
         digest.update(str(path.relative_to(source_dir)).encode() + b"\0" + path.read_bytes() + b"\0")
-    digest.update("\0".join([go_version, *flags, "linux", _goarch()]).encode())
+    digest.update("\0".join([RECIPE, go_version, *flags, "linux", _goarch()]).encode())
     return digest.hexdigest()[:16]
 
 
@@ -56,7 +59,7 @@ def build_image(client: docker.DockerClient, toolchain: GoToolchain, source_dir:
         raise EngineError(f"cannot look up image {tag}: {exc}") from exc
     with tempfile.TemporaryDirectory(prefix="gctune-build-") as tmp:
         binary = Path(tmp) / name
-        _go_build(toolchain, source_dir, binary)
+        _go_build(toolchain, _with_toolchain_go_directive(source_dir, Path(tmp) / "src", toolchain), binary)
         _docker_build(client, binary, tag, labels={
             "gctune.workload": name, "gctune.go_version": toolchain.version, "gctune.source_hash": digest})
     return WorkloadImage(tag, toolchain.version, digest, cached=False)
@@ -67,6 +70,20 @@ def _go_build(toolchain: GoToolchain, source_dir: Path, output: Path) -> None:
                            GOOS="linux", GOARCH=_goarch())
     if result.returncode != 0:
         raise BuildError(f"go build of {source_dir} failed ({toolchain.version}):\n{result.stderr.strip()}")
+
+
+def _with_toolchain_go_directive(source_dir: Path, copy_dir: Path, toolchain: GoToolchain) -> Path:
+    """A copy of a built-in workload whose go.mod names the toolchain's own Go version.
+
+    The ``go`` line of go.mod picks the GODEBUG defaults: left at ``go 1.21``, a Go 1.25+ build would
+    keep the old GOMAXPROCS behaviour (blind to the container's CPU limit). Built-in workloads should
+    behave like a service written for the Go release that builds them.
+    """
+    shutil.copytree(source_dir, copy_dir, ignore=shutil.ignore_patterns("*_test.go"))
+    release = ".".join(toolchain.version.removeprefix("go").split(".")[:2])
+    go_mod = copy_dir / "go.mod"
+    go_mod.write_text(re.sub(r"(?m)^go \S+$", f"go {release}", go_mod.read_text()))
+    return copy_dir
 
 
 def _docker_build(client: docker.DockerClient, binary: Path, tag: str, labels: dict[str, str]) -> None:

@@ -17,6 +17,7 @@ MIB = 2**20
 GC_TOTAL = "/cpu/classes/gc/total:cpu-seconds"
 GC_IDLE = "/cpu/classes/gc/mark/idle:cpu-seconds"
 CPU_TOTAL = "/cpu/classes/total:cpu-seconds"
+CPU_IDLE = "/cpu/classes/idle:cpu-seconds"
 GOMAXPROCS = "/sched/gomaxprocs:threads"
 LIMITER = "/gc/limiter/last-enabled:gc-cycle"
 
@@ -42,20 +43,33 @@ def measurement_window(output: WorkloadOutput) -> Window | None:
     return Window(start, later[-1], complete=False) if later else None
 
 
-def gc_cpu(window: Window, effective_cpus: float) -> tuple[float, float]:
-    """GC CPU seconds in the window and their share of the CPU capacity, in percent.
+def go_gc_fraction(start: Sample, end: Sample) -> float:
+    """GC's share of GOMAXPROCS x wall time between two samples: MemStats.GCCPUFraction, windowed.
 
-    The runtime's CPU classes are snapshots taken at the end of each GC cycle, so both counters
-    cover the same span: from the last GC end before the window's start to the last GC end before
-    its end. Dividing /cpu/classes/total by GOMAXPROCS recovers that span's wall time.
+    The runtime's CPU classes are snapshots taken at the end of each GC cycle, so numerator and
+    denominator cover the same span: from the last GC end before ``start`` to the last before ``end``.
+    """
+    total = end.metric(CPU_TOTAL) - start.metric(CPU_TOTAL)
+    return (_gc_busy(end) - _gc_busy(start)) / total if total > 0 else 0.0
+
+
+def gc_share_of_busy(start: Sample, end: Sample) -> float:
+    """GC's share of the time Ps were busy (not idle) between two samples, from the runtime's classes."""
+    busy = (end.metric(CPU_TOTAL) - end.metric(CPU_IDLE)) - (start.metric(CPU_TOTAL) - start.metric(CPU_IDLE))
+    return (_gc_busy(end) - _gc_busy(start)) / busy if busy > 0 else 0.0
+
+
+def gc_cpu(window: Window, effective_cpus: float) -> tuple[float, float]:
+    """GC CPU seconds in the window and their share of the CPU capacity the program had, in percent.
+
+    The runtime times GC work by the wall clock of its Ps, which overstates CPU when the container's
+    quota throttles them. So the runtime only gives GC's share of busy P time; that share is applied
+    to the CPU time the OS measured for the process (getrusage), and divided by the real capacity.
     """
     start, end = window.start, window.end
-    gc_seconds = _gc_busy(end) - _gc_busy(start)
-    total = end.metric(CPU_TOTAL) - start.metric(CPU_TOTAL)
-    if total <= 0:
-        return 0.0, 0.0  # no GC cycle ended inside the window
-    span_wall_s = total / max(end.metric(GOMAXPROCS, 1.0), 1.0)
-    return gc_seconds, 100.0 * gc_seconds / (effective_cpus * span_wall_s)
+    gc_seconds = gc_share_of_busy(start, end) * (end.rusage_cpu_s - start.rusage_cpu_s)
+    wall = end.t - start.t
+    return gc_seconds, 100.0 * gc_seconds / (effective_cpus * wall) if wall > 0 else 0.0
 
 
 def effective_cpus(gomaxprocs: float, cpus_limit: float | None, host_cpus: int | None) -> float:
@@ -101,6 +115,7 @@ def _window_metrics(window: Window, output: WorkloadOutput, trace: GCTrace, cpus
     return {
         "gc_cpu_percent": gc_percent,
         "gc_cpu_seconds": gc_seconds,
+        "gc_cpu_percent_go": 100.0 * go_gc_fraction(start, end),
         "gc_cycles": gc_count,
         **_pauses(cycles, gc_count, start, end),
         "cpu_seconds": end.rusage_cpu_s - start.rusage_cpu_s,

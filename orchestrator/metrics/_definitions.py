@@ -25,16 +25,21 @@ METRICS: dict[str, MetricDefinition] = {
     for m in [
         MetricDefinition(
             "gc_cpu_percent", "%", "number",
-            "GC CPU time during the measurement window divided by the CPU capacity the program had "
-            "in that window, x100. GC CPU time is the change in the runtime/metrics counters "
-            "/cpu/classes/gc/total minus /cpu/classes/gc/mark/idle (the same numerator as "
-            "MemStats.GCCPUFraction) between the GC cycles that ended just before the window's first "
-            "and last samples. Capacity is min(GOMAXPROCS, container CPU limit, host CPUs) x the "
-            "wall time between those two GC ends."),
+            "gc_cpu_seconds divided by the CPU capacity the program had in the measurement window "
+            "(effective_cpus x wall_seconds), x100. effective_cpus is min(GOMAXPROCS, container CPU "
+            "limit, host CPUs)."),
         MetricDefinition(
             "gc_cpu_seconds", "s", "number",
-            "The numerator of gc_cpu_percent: GC CPU seconds (assist + background mark + pause, "
-            f"excluding idle-priority mark work) {_WINDOW}."),
+            "CPU seconds spent on GC in the window: GC's share of busy P time times cpu_seconds. The "
+            "share is the change in the runtime/metrics counters /cpu/classes/gc/total minus "
+            "/cpu/classes/gc/mark/idle (the numerator of MemStats.GCCPUFraction), divided by the "
+            "change in /cpu/classes/total minus /cpu/classes/idle, between the window's first and "
+            "last samples."),
+        MetricDefinition(
+            "gc_cpu_percent_go", "%", "number",
+            "Go's own definition over the window, for comparison: the same GC numerator divided by "
+            "the change in /cpu/classes/total (GOMAXPROCS x wall time), x100 - MemStats.GCCPUFraction "
+            "restricted to the window."),
         MetricDefinition(
             "gc_cycles", "cycles", "number",
             f"GC cycles completed {_WINDOW}: the change in MemStats.NumGC."),

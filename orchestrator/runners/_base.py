@@ -26,8 +26,8 @@ class RunRequest:
     limits: ContainerLimits
     timeout_s: float
     run_id: str
-    # Called with each complete stdout line as it arrives (live progress, early stopping).
-    on_stdout_line: Callable[[str], None] | None = None
+    # Called with each complete stdout line as it arrives; a true result asks to stop the run early.
+    on_stdout_line: Callable[[str], bool | None] | None = None
 
 
 @dataclass

@@ -1,0 +1,290 @@
+"""Parse ``GODEBUG=gctrace=1`` output of Go 1.19 – 1.27 (and older 1.x lines).
+
+Pure: text in, records out; this module does no I/O.
+
+One gc line looks like (1.26+ may add `` (checking for goroutine leaks)`` after
+the ``%``; the ``stacks``/``globals`` fields are absent before Go 1.18)::
+
+    gc 7 @0.006s 9%: 0.049+0.10+0.002 ms clock, 0.098+0/0.050/0.011+0.004 ms cpu,
+    3->3->2 MB, 5 MB goal, 0 MB stacks, 0 MB globals, 2 P (forced)
+
+(shown wrapped here; it is one physical line). The runtime writes a gc line in
+many small writes, so output of the program on the same stream can break it
+over several physical lines. A line is therefore accepted only when it holds
+the complete grammar with the runtime's exact number formats, up to the end of
+the line; anything may stand before it (timestamps from ``docker logs -t`` or
+``kubectl logs --timestamps``, or unrelated output). Broken pieces are counted
+in :attr:`GCTrace.skipped_lines`, never misread.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+__all__ = [
+    "GCCycle",
+    "GCTrace",
+    "GCTraceScanner",
+    "GCTraceSummary",
+    "iter_gc_cycles",
+    "parse_gctrace",
+]
+
+# An unpadded non-negative integer, as the runtime's print writes it.
+_INT = r"(?:0|[1-9][0-9]*)"
+# A duration as fmtNSAsMS formats it: whole ms from 10 ms up, else at most two
+# significant digits with at most three decimals, or a bare 0 under 1 µs.
+_MS = r"(?:[1-9][0-9]+|[1-9]\.[0-9]|0\.[1-9][0-9]|0\.0[0-9]{2}|0)"
+
+_GC_LINE = re.compile(
+    rf"""
+    gc\ (?P<number>[1-9][0-9]*)                  # cycle number, 1-based
+    \ @(?P<at>{_INT}\.[0-9]{{3}})s                # seconds since start, 3 decimals
+    \ (?P<percent>{_INT})%                        # cumulative GC CPU %
+    (?P<leak>\ \(checking\ for\ goroutine\ leaks\))?   # Go 1.26+
+    :\ (?P<w1>{_MS})\+(?P<w2>{_MS})\+(?P<w3>{_MS})\ ms\ clock,
+    \ (?P<c1>{_MS})\+(?P<c2>{_MS})/(?P<c3>{_MS})/(?P<c4>{_MS})\+(?P<c5>{_MS})\ ms\ cpu,
+    \ (?P<h0>{_INT})->(?P<h1>{_INT})->(?P<h2>{_INT})\ MB,   # start->end->live
+    \ (?P<goal>{_INT})\ MB\ goal,
+    (?:\ (?P<stacks>{_INT})\ MB\ stacks,)?        # Go 1.18+
+    (?:\ (?P<globals>{_INT})\ MB\ globals,)?      # Go 1.18+
+    \ (?P<procs>{_INT})\ P
+    (?P<forced>\ \(forced\))?                     # runtime.GC() and friends
+    \Z                                            # nothing may follow
+    """,
+    re.VERBOSE | re.ASCII,
+)
+
+# The line forcegchelper prints before the periodic (2-minute) GC.
+_PERIODIC_LINE = "GC forced"
+
+# Pieces that show a line carried (part of) a gc record.
+_FRAGMENT = re.compile(
+    r"gc [0-9]|ms clock|ms cpu|MB goal|MB stacks|MB globals", re.ASCII
+)
+
+
+@dataclass(frozen=True)
+class GCCycle:
+    """One completed GC cycle, as reported by one gc line."""
+
+    number: int  # gc N
+    at_s: float  # @T: seconds since process start
+    gc_percent: int  # cumulative GC CPU %, as printed (truncated)
+    clock_ms: tuple[float, float, float]  # sweep term. (STW), mark, mark term. (STW)
+    cpu_ms: tuple[float, float, float, float, float]  # STW, assist, background, idle, STW
+    heap_start_mb: int
+    heap_end_mb: int
+    live_mb: int
+    goal_mb: int
+    stacks_mb: int | None
+    globals_mb: int | None
+    procs: int
+    forced: bool  # line ends in "(forced)"
+    leak_check: bool  # "(checking for goroutine leaks)"
+    periodic: bool  # announced by a "GC forced" line
+    line_no: int  # 1-based physical line number in the input
+
+    @property
+    def pause_ms(self) -> float:
+        """Wall time of the two stop-the-world phases."""
+        return self.clock_ms[0] + self.clock_ms[2]
+
+    @property
+    def cpu_ms_total(self) -> float:
+        """All five CPU terms added."""
+        return math.fsum(self.cpu_ms)
+
+    @property
+    def end_s(self) -> float:
+        """Seconds since process start at which the cycle ended."""
+        return self.at_s + math.fsum(self.clock_ms) / 1000
+
+
+@dataclass(frozen=True)
+class GCTraceSummary:
+    """Aggregate figures over a parsed trace."""
+
+    cycles: int
+    forced_cycles: int
+    skipped_lines: int
+    elapsed_s: float | None  # @ time of the last cycle
+    gc_percent_last: int | None  # cumulative % of the last line
+    pause_ms_total: float
+    pause_ms_max: float
+    cpu_ms_total: float
+    heap_peak_mb: int | None  # largest heap-at-start or heap-at-end
+    live_heap_mb_last: int | None
+    heap_goal_mb_last: int | None
+    procs_last: int | None
+    missing_cycles: int  # gaps in cycle numbers within each process run
+
+    def to_dict(self) -> dict[str, int | float | None]:
+        """Plain dict with the fields above; floats rounded to 3 decimals."""
+        return {
+            "cycles": self.cycles,
+            "forced_cycles": self.forced_cycles,
+            "skipped_lines": self.skipped_lines,
+            "elapsed_s": _round(self.elapsed_s),
+            "gc_percent_last": self.gc_percent_last,
+            "pause_ms_total": _round(self.pause_ms_total),
+            "pause_ms_max": _round(self.pause_ms_max),
+            "cpu_ms_total": _round(self.cpu_ms_total),
+            "heap_peak_mb": self.heap_peak_mb,
+            "live_heap_mb_last": self.live_heap_mb_last,
+            "heap_goal_mb_last": self.heap_goal_mb_last,
+            "procs_last": self.procs_last,
+            "missing_cycles": self.missing_cycles,
+        }
+
+
+@dataclass(frozen=True)
+class GCTrace:
+    """All cycles parsed from one stream, in stream order."""
+
+    cycles: tuple[GCCycle, ...]
+    # Lines that carry a gc record or a piece of one (they contain "gc <digit>",
+    # "ms clock", "ms cpu", "MB goal", "MB stacks" or "MB globals") but do not
+    # hold a complete record.
+    skipped_lines: int
+
+    def summary(self) -> GCTraceSummary:
+        """Aggregate the cycles; None where there is no cycle to take it from."""
+        cycles = self.cycles
+        last = cycles[-1] if cycles else None
+        pauses = [c.pause_ms for c in cycles]
+        return GCTraceSummary(
+            cycles=len(cycles),
+            forced_cycles=sum(c.forced for c in cycles),
+            skipped_lines=self.skipped_lines,
+            elapsed_s=last.at_s if last else None,
+            gc_percent_last=last.gc_percent if last else None,
+            pause_ms_total=math.fsum(pauses),
+            pause_ms_max=max(pauses, default=0.0),
+            cpu_ms_total=math.fsum(t for c in cycles for t in c.cpu_ms),
+            heap_peak_mb=max(
+                (max(c.heap_start_mb, c.heap_end_mb) for c in cycles), default=None
+            ),
+            live_heap_mb_last=last.live_mb if last else None,
+            heap_goal_mb_last=last.goal_mb if last else None,
+            procs_last=last.procs if last else None,
+            missing_cycles=_missing_cycles(cycles),
+        )
+
+
+@dataclass
+class GCTraceScanner:
+    """Line-by-line state machine behind :func:`iter_gc_cycles`.
+
+    Feed it physical lines in order; it counts skipped lines and remembers a
+    pending ``GC forced`` announcement.
+    """
+
+    skipped_lines: int = 0
+    line_no: int = 0
+    _last_number: int | None = field(default=None, repr=False)
+    _periodic_after: int | None = field(default=None, repr=False)
+    _periodic_pending: bool = field(default=False, repr=False)
+
+    def feed(self, line: str) -> GCCycle | None:
+        """Take the next physical line; return its cycle if it holds one."""
+        self.line_no += 1
+        line = line.rstrip("\r\n")
+        match = _GC_LINE.search(line) if "gc " in line else None
+        if match is not None:
+            return self._accept(match)
+        if line.endswith(_PERIODIC_LINE):
+            self._periodic_pending = True
+            self._periodic_after = self._last_number
+        elif _FRAGMENT.search(line):
+            self.skipped_lines += 1
+        return None
+
+    def _accept(self, match: re.Match[str]) -> GCCycle:
+        cycle = _cycle_from_match(match, self.line_no, self._is_periodic(match))
+        self._periodic_pending = False
+        self._last_number = cycle.number
+        return cycle
+
+    def _is_periodic(self, match: re.Match[str]) -> bool:
+        """Whether this line is the cycle a pending ``GC forced`` announced.
+
+        That cycle is never user-forced, never the first of a process, and
+        directly follows the last cycle seen before the announcement.
+        """
+        number = int(match["number"])
+        expected = None if self._periodic_after is None else self._periodic_after + 1
+        return (
+            self._periodic_pending
+            and not match["forced"]
+            and number > 1
+            and expected in (None, number)
+        )
+
+
+def iter_gc_cycles(
+    lines: Iterable[str], scanner: GCTraceScanner | None = None
+) -> Iterator[GCCycle]:
+    """Yield the cycles found in *lines*, one physical line per item.
+
+    Line endings (``\\n``, ``\\r\\n``) may be kept or stripped. Pass a
+    *scanner* to read its ``skipped_lines`` afterwards.
+    """
+    scanner = GCTraceScanner() if scanner is None else scanner
+    for line in lines:
+        cycle = scanner.feed(line)
+        if cycle is not None:
+            yield cycle
+
+
+def parse_gctrace(text: str) -> GCTrace:
+    """Parse a whole captured stream of gctrace output."""
+    scanner = GCTraceScanner()
+    cycles = tuple(iter_gc_cycles(text.split("\n"), scanner))
+    return GCTrace(cycles=cycles, skipped_lines=scanner.skipped_lines)
+
+
+def _cycle_from_match(match: re.Match[str], line_no: int, periodic: bool) -> GCCycle:
+    g = match.groupdict()
+    return GCCycle(
+        number=int(g["number"]),
+        at_s=float(g["at"]),
+        gc_percent=int(g["percent"]),
+        clock_ms=(float(g["w1"]), float(g["w2"]), float(g["w3"])),
+        cpu_ms=(float(g["c1"]), float(g["c2"]), float(g["c3"]), float(g["c4"]), float(g["c5"])),
+        heap_start_mb=int(g["h0"]),
+        heap_end_mb=int(g["h1"]),
+        live_mb=int(g["h2"]),
+        goal_mb=int(g["goal"]),
+        stacks_mb=_opt_int(g["stacks"]),
+        globals_mb=_opt_int(g["globals"]),
+        procs=int(g["procs"]),
+        forced=g["forced"] is not None,
+        leak_check=g["leak"] is not None,
+        periodic=periodic,
+        line_no=line_no,
+    )
+
+
+def _missing_cycles(cycles: tuple[GCCycle, ...]) -> int:
+    """Count numbers skipped between consecutive cycles of one process run.
+
+    A number that does not go up starts a new run (another process), which
+    is not a gap.
+    """
+    return sum(
+        b.number - a.number - 1
+        for a, b in zip(cycles, cycles[1:], strict=False)
+        if b.number > a.number
+    )
+
+
+def _opt_int(text: str | None) -> int | None:
+    return None if text is None else int(text)
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 3)

@@ -1,0 +1,271 @@
+"""Run an Optuna study whose trials are real container runs, resumably.
+
+Each configuration runs ``repeats`` times; its value is the median. Every finished trial carries
+its constraint values (Optuna 5 counts a trial without them as feasible), its metrics and its
+outcome in the study, and its raw output in the run directory. An interrupted trial is put back in
+the queue, so a resumed study redoes only that one.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import optuna
+from optuna.trial import TrialState
+
+from orchestrator.build import WorkloadImage
+from orchestrator.errors import EngineError
+from orchestrator.metrics._thrash import ThrashDetector
+from orchestrator.runners import Runner
+from orchestrator.search._samplers import create_sampler
+from orchestrator.search._space import grid_space, suggest
+from orchestrator.search._stats import aggregate
+from orchestrator.search._summary import build_summary
+from orchestrator.spec import Spec, TrialSettings, resolve_trial_settings
+from orchestrator.store import RunDir
+from orchestrator.trial import TrialOutcome, run_trial, save_trial
+
+BASELINE_OVERRIDES = {"GOGC": 100, "GOMEMLIMIT": "none", "GOMAXPROCS": "auto"}
+BUILTIN_CONSTRAINTS = ("no OOM kill", "no GC thrashing", "runnable configuration")
+COUNTED = (TrialState.COMPLETE, TrialState.FAIL, TrialState.PRUNED)
+
+
+@dataclass
+class Measurement:
+    """One configuration measured ``repeats`` times: median metrics, spread and what happened."""
+
+    params: dict[str, Any]
+    metrics: dict[str, Any] = field(default_factory=dict)
+    spread: dict[str, dict[str, float]] = field(default_factory=dict)
+    outcome: str = "ok"  # ok | oom | thrashing | skipped | crash | timeout | engine
+    reason: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"params": self.params, "metrics": self.metrics, "spread": self.spread,
+                "outcome": self.outcome, "reason": self.reason}
+
+
+@dataclass(frozen=True)
+class Progress:
+    done: int
+    total: int
+    best: float | None
+    elapsed_s: float
+    last: str
+
+
+class StudyRun:
+    """Baseline first, then trials until the budget is spent; the study and run dir stay consistent."""
+
+    def __init__(self, spec: Spec, run_dir: RunDir, storage: str, runner: Runner, image: WorkloadImage,
+                 host_cpus: int | None, on_progress: Callable[[Progress], None] | None = None) -> None:
+        self.spec, self.run_dir, self.storage, self.runner, self.image = spec, run_dir, storage, runner, image
+        self.host_cpus, self.on_progress = host_cpus, on_progress
+        self.searched = spec.space.searched()
+        self.grid = spec.search.sampler == "grid"
+        self.started = time.time()
+        self.engine_failures = 0
+        self.study = self._open_study()
+        self.baseline: dict[str, Any] = {}
+
+    @property
+    def budget(self) -> int:
+        if self.grid:
+            return min(self.spec.search.trials, math.prod(len(v) for v in grid_space(self.searched).values()))
+        return self.spec.search.trials
+
+    def finished_trials(self) -> list[optuna.trial.FrozenTrial]:
+        return [t for t in self.study.get_trials(deepcopy=False)
+                if t.state in COUNTED and t.user_attrs.get("outcome") != "interrupted"]
+
+    def run(self) -> None:
+        """Measure the baseline (once per study), then run trials up to the budget."""
+        self._requeue_interrupted()
+        self.baseline = self.study.user_attrs.get("baseline") or self._measure_baseline()
+        while len(self.finished_trials()) < self.budget:
+            self._run_one()
+
+    def _open_study(self) -> optuna.Study:
+        optuna.logging.set_verbosity(optuna.logging.WARNING)
+        sampler = create_sampler(self.spec.search.sampler, self.spec.search.seed, grid_space(self.searched),
+                                 self.spec.search.trials)
+        return optuna.create_study(storage=self.storage, study_name=self.spec.name, sampler=sampler,
+                                   directions=[d for _, d in self.spec.objectives], load_if_exists=True)
+
+    def _requeue_interrupted(self) -> None:
+        """A trial left RUNNING by a killed process failed; queue its configuration again."""
+        for trial in self.study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
+            self.study._storage.set_trial_user_attr(trial._trial_id, "outcome", "interrupted")
+            self.study.tell(trial.number, state=TrialState.FAIL)
+            self.study.enqueue_trial(trial.params, skip_if_exists=False)
+
+    def _measure_baseline(self) -> dict[str, Any]:
+        settings = resolve_trial_settings(self.spec, BASELINE_OVERRIDES)
+        measurement = self._measure(settings, self.run_dir.baseline_dir)
+        if measurement.outcome == "engine":
+            raise EngineError(f"the baseline could not run: {measurement.reason}")
+        self.baseline = {"metrics": measurement.metrics}  # constraints relative to the baseline need it
+        violations = self.violations(measurement)
+        baseline = {**measurement.to_dict(), "metrics": _jsonable(measurement.metrics),
+                    "violations": violations, "feasible": all(v <= 0 for v in violations.values())}
+        self.run_dir.write_json(self.run_dir.baseline_dir / "trial.json", baseline)
+        self.study.set_user_attr("baseline", baseline)
+        return baseline
+
+    def _run_one(self) -> None:
+        trial = self.study.ask()
+        try:
+            settings = resolve_trial_settings(self.spec, suggest(trial, self.searched, self.grid))
+            measurement = self._measure(settings, self.run_dir.trial_dir(trial.number))
+            self._tell(trial, measurement)
+        except BaseException:
+            if trial.number not in {t.number for t in self.finished_trials()}:
+                trial.set_user_attr("outcome", "interrupted")
+                self.study.tell(trial, state=TrialState.FAIL)
+                self.study.enqueue_trial(trial.params, skip_if_exists=False)
+            raise
+        self.write_summary(finished=False)
+        self._report(f"trial {trial.number}: {measurement.outcome} {measurement.reason}".strip())
+        self._count_engine_failures(measurement)
+
+    def write_summary(self, finished: bool) -> dict[str, Any]:
+        """Rewrite summary.json from the study (after every trial, so an interruption loses nothing)."""
+        summary = build_summary(self.spec, self.study, self.baseline, self.run_dir.run_id, self.storage, finished)
+        self.run_dir.write_json(self.run_dir.summary_path, summary)
+        return summary
+
+    def _measure(self, settings: TrialSettings, folder) -> Measurement:
+        """Run the configuration ``repeats`` times (fewer when a run is already conclusive)."""
+        skip = skip_reason(settings)
+        if skip:
+            return Measurement(settings.params(), outcome="skipped", reason=skip)
+        repeats: list[dict[str, Any]] = []
+        outcome, reason = "ok", ""
+        for index in range(self.spec.search.repeats):
+            try:
+                result = self._run_container(settings, folder / f"repeat-{index + 1}")
+            except EngineError as exc:
+                return Measurement(settings.params(), outcome="engine", reason=str(exc))
+            repeats.append(result.metrics)
+            outcome, reason = classify(result)
+            if outcome != "ok":
+                break  # an OOM kill, thrashing or a crash is not made better by repeating it
+        metrics, spread = aggregate(repeats)
+        metrics["repeats"] = len(repeats)
+        return Measurement(settings.params(), metrics, spread, outcome, reason)
+
+    def _run_container(self, settings: TrialSettings, folder) -> TrialOutcome:
+        detector = ThrashDetector(self.spec.search.thrash_gc_cpu_percent, self.spec.search.thrash_for,
+                                  settings.cpus, self.host_cpus)
+        outcome = run_trial(self.spec, settings, self.runner, self.image, self.run_dir.run_id,
+                            on_stdout_line=detector.feed)
+        outcome.metrics["thrashing"] = detector.thrashing
+        outcome.metrics["thrash_gc_cpu_percent_max"] = detector.highest_percent
+        save_trial(outcome, folder)
+        return outcome
+
+    def _tell(self, trial: optuna.Trial, measurement: Measurement) -> None:
+        trial.set_user_attr("outcome", measurement.outcome)
+        trial.set_user_attr("reason", measurement.reason)
+        trial.set_user_attr("settings", measurement.params)
+        trial.set_user_attr("metrics", _jsonable(measurement.metrics))
+        trial.set_user_attr("spread", measurement.spread)
+        self.run_dir.write_json(self.run_dir.trial_dir(trial.number) / "trial.json",
+                                {"number": trial.number, **measurement.to_dict()})
+        values = self._objective_values(measurement)
+        if measurement.outcome in ("crash", "timeout", "engine") or values is None:
+            self.study.tell(trial, state=TrialState.FAIL)
+            return
+        violations = self.violations(measurement)
+        for key, value in violations.items():
+            trial.set_constraint(key, value)
+        trial.set_user_attr("feasible", all(v <= 0 for v in violations.values()))
+        self.study.tell(trial, values)
+
+    def violations(self, measurement: Measurement) -> dict[str, float]:
+        """Optuna constraint values (<= 0 satisfied): the spec's constraints plus gctune's own."""
+        metrics = measurement.metrics
+        result = {
+            "no OOM kill": float(measurement.outcome == "oom"),
+            "no GC thrashing": float(measurement.outcome == "thrashing"),
+            "runnable configuration": float(measurement.outcome == "skipped"),
+        }
+        baseline = self.baseline.get("metrics")
+        for constraint in self.spec.constraints:
+            try:
+                threshold = constraint.threshold(baseline)
+                scale = abs(threshold) if not isinstance(threshold, bool) and threshold else 1.0
+                # Relative to the threshold (0.05 = 5% over), so bytes and percentages weigh alike.
+                result[constraint.text] = constraint.violation(metrics, baseline) / scale
+            except ValueError:
+                result[constraint.text] = 1.0  # the trial has no value for it (e.g. killed before the window)
+        return result
+
+    def _objective_values(self, measurement: Measurement) -> list[float] | None:
+        """The medians of the objective metrics; a failed run gets the worst value seen so far."""
+        values = []
+        for index, (metric, direction) in enumerate(self.spec.objectives):
+            value = measurement.metrics.get(metric)
+            if not isinstance(value, (int, float)) or isinstance(value, bool):
+                value = self._worst_known(index, metric, direction)
+            if value is None:
+                return None
+            values.append(float(value))
+        return values
+
+    def _worst_known(self, index: int, metric: str, direction: str) -> float | None:
+        known = [t.values[index] for t in self.study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))]
+        base = self.baseline.get("metrics", {}).get(metric)
+        known += [base] if isinstance(base, (int, float)) else []
+        if not known:
+            return None
+        return max(known) if direction == "minimize" else min(known)
+
+    def _count_engine_failures(self, measurement: Measurement) -> None:
+        self.engine_failures = self.engine_failures + 1 if measurement.outcome == "engine" else 0
+        if self.engine_failures >= self.spec.search.max_engine_failures:
+            raise EngineError(f"stopping the study: {self.engine_failures} trials in a row failed in the "
+                              f"Docker engine; last error: {measurement.reason}")
+
+    def _report(self, last: str) -> None:
+        if self.on_progress is None:
+            return
+        best = None
+        feasible = [t for t in self.finished_trials() if t.user_attrs.get("feasible")]
+        if feasible:
+            pick = min if self.spec.objectives[0][1] == "minimize" else max
+            best = pick(t.values[0] for t in feasible)
+        self.on_progress(Progress(len(self.finished_trials()), self.budget, best, time.time() - self.started, last))
+
+
+def skip_reason(settings: TrialSettings) -> str:
+    """Configurations that cannot work and are not run: say why instead of spending a trial on an OOM."""
+    if settings.gogc == "off" and settings.gomemlimit_bytes is None:
+        return "GOGC=off without GOMEMLIMIT never collects: the heap grows until the OOM kill"
+    if settings.gomemlimit_bytes and settings.memory_bytes and settings.gomemlimit_bytes >= settings.memory_bytes:
+        return "GOMEMLIMIT at or above the container memory cannot keep the program below the limit"
+    return ""
+
+
+def classify(outcome: TrialOutcome) -> tuple[str, str]:
+    """What happened in one run, for the study: ok, oom, thrashing, timeout or crash."""
+    metrics = outcome.metrics
+    if metrics.get("oom_killed"):
+        return "oom", "OOM-killed (" + "; ".join(metrics.get("oom_signals") or []) + ")"
+    if metrics.get("thrashing"):
+        return "thrashing", (f"GC CPU above the thrashing threshold, up to "
+                             f"{metrics['thrash_gc_cpu_percent_max']:.0f}%; stopped early")
+    if metrics.get("timed_out"):
+        return "timeout", "killed at the trial timeout"
+    if metrics.get("exit_code") != 0 or not metrics.get("window_complete"):
+        tail = outcome.run.stderr.strip().splitlines()[-1:] or [""]
+        return "crash", f"exit code {metrics.get('exit_code')}: {tail[0][:200]}"
+    return "ok", ""
+
+
+def _jsonable(metrics: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in metrics.items() if v is None or isinstance(v, (bool, int, float, str, list))}

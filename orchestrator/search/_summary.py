@@ -1,0 +1,167 @@
+"""What a study found: the recommendation, its saving against the baseline, the Pareto front.
+
+Rules (also in the README):
+- Single objective: the feasible trial with the best median value. The baseline competes too: when
+  no trial beats it, the recommendation is to keep Go's defaults.
+- Several objectives: the feasible Pareto front; the recommended point is the one closest (Euclidean)
+  to the ideal point after scaling each objective to [0, 1] over the front - the "knee".
+- No feasible trial: say so and name the nearest miss, the trial with the smallest total violation.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from typing import Any
+
+import optuna
+from optuna.trial import FrozenTrial, TrialState
+
+from orchestrator.spec import Spec
+
+
+def build_summary(spec: Spec, study: optuna.Study, baseline: dict[str, Any], run_id: str, storage: str,
+                  finished: bool) -> dict[str, Any]:
+    trials = [t for t in study.get_trials(deepcopy=False) if t.user_attrs.get("outcome") != "interrupted"
+              and t.state != TrialState.RUNNING]
+    feasible = [t for t in trials if t.state == TrialState.COMPLETE and t.user_attrs.get("feasible")]
+    front = pareto_front(feasible, spec) if len(spec.objectives) > 1 else []
+    recommended = _recommend(spec, feasible, front, baseline)
+    return {
+        "run_id": run_id,
+        "experiment": spec.name,
+        "storage": storage,
+        "study_name": study.study_name,
+        "finished": finished,
+        "objectives": [{"metric": m, "direction": d} for m, d in spec.objectives],
+        "constraints": [c.text for c in spec.constraints],
+        "baseline": baseline,
+        "recommended": recommended,
+        "saving": _saving(spec, baseline, recommended),
+        "runner_up": _runner_up(spec, feasible, recommended),
+        "pareto_front": [_entry(t, spec) for t in front] or None,
+        "headroom": _headroom(recommended),
+        "trial_counts": _counts(trials, feasible),
+        "no_feasible": None if feasible else _nearest_miss(trials, baseline),
+        "trials": [_entry(t, spec) for t in trials],
+    }
+
+
+def pareto_front(trials: list[FrozenTrial], spec: Spec) -> list[FrozenTrial]:
+    """The trials no other trial beats in every objective."""
+    signs = [1 if d == "minimize" else -1 for _, d in spec.objectives]
+
+    def dominates(a: FrozenTrial, b: FrozenTrial) -> bool:
+        pairs = [(s * x, s * y) for s, x, y in zip(signs, a.values, b.values)]
+        return all(x <= y for x, y in pairs) and any(x < y for x, y in pairs)
+
+    return [t for t in trials if not any(dominates(o, t) for o in trials if o is not t)]
+
+
+def _recommend(spec: Spec, feasible: list[FrozenTrial], front: list[FrozenTrial],
+               baseline: dict[str, Any]) -> dict[str, Any] | None:
+    if front:
+        return {**_entry(_knee(front, spec), spec), "rule": "knee of the Pareto front"}
+    if not feasible:
+        return None
+    metric, direction = spec.objectives[0]
+    best = (min if direction == "minimize" else max)(feasible, key=lambda t: t.values[0])
+    base_value = baseline.get("metrics", {}).get(metric)
+    if baseline.get("feasible") and isinstance(base_value, (int, float)) and not _better(
+            best.values[0], base_value, direction):
+        return {"trial": "baseline", "params": baseline["params"], "metrics": baseline["metrics"],
+                "spread": baseline["spread"], "rule": "no trial beat Go's defaults"}
+    return {**_entry(best, spec), "rule": f"best feasible {metric}"}
+
+
+def _knee(front: list[FrozenTrial], spec: Spec) -> FrozenTrial:
+    signs = [1 if d == "minimize" else -1 for _, d in spec.objectives]
+    columns = list(zip(*[[s * v for s, v in zip(signs, t.values)] for t in front]))
+    lows, highs = [min(c) for c in columns], [max(c) for c in columns]
+
+    def distance(trial: FrozenTrial) -> float:
+        scaled = [(s * v - lo) / (hi - lo) if hi > lo else 0.0
+                  for s, v, lo, hi in zip(signs, trial.values, lows, highs)]
+        return math.hypot(*scaled)
+
+    return min(front, key=distance)
+
+
+def _better(value: float, other: float, direction: str) -> bool:
+    return value < other if direction == "minimize" else value > other
+
+
+def _entry(trial: FrozenTrial, spec: Spec) -> dict[str, Any]:
+    attrs = trial.user_attrs
+    return {
+        "trial": trial.number,
+        "state": trial.state.name,
+        "outcome": attrs.get("outcome"),
+        "reason": attrs.get("reason") or None,
+        "feasible": bool(attrs.get("feasible")),
+        "params": attrs.get("settings", {}),
+        "values": dict(zip([m for m, _ in spec.objectives], trial.values)) if trial.values else None,
+        "violations": trial.constraints if trial.state == TrialState.COMPLETE else None,
+        "metrics": attrs.get("metrics", {}),
+        "spread": attrs.get("spread", {}),
+    }
+
+
+def _saving(spec: Spec, baseline: dict[str, Any], recommended: dict[str, Any] | None) -> dict[str, Any] | None:
+    metric, direction = spec.objectives[0]
+    base = baseline.get("metrics", {}).get(metric)
+    if recommended is None or not isinstance(base, (int, float)):
+        return None
+    value = recommended["metrics"].get(metric)
+    absolute = (base - value) if direction == "minimize" else (value - base)
+    return {"metric": metric, "baseline": base, "recommended": value, "absolute": absolute,
+            "relative": absolute / abs(base) if base else None}
+
+
+def _runner_up(spec: Spec, feasible: list[FrozenTrial], recommended: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The next-best feasible trial, and whether its difference from the recommendation is within noise."""
+    if recommended is None or len(spec.objectives) > 1:
+        return None
+    metric, direction = spec.objectives[0]
+    others = sorted((t for t in feasible if t.number != recommended["trial"]),
+                    key=lambda t: t.values[0], reverse=direction == "maximize")
+    if not others:
+        return None
+    entry = _entry(others[0], spec)
+    ours, theirs = recommended["spread"].get(metric), entry["spread"].get(metric)
+    overlap = bool(ours and theirs and ours["ci_low"] <= theirs["ci_high"] and theirs["ci_low"] <= ours["ci_high"])
+    return {"trial": entry["trial"], "params": entry["params"], "value": entry["values"][metric],
+            "within_noise": overlap if ours and theirs and ours["n"] > 1 else None}
+
+
+def _headroom(recommended: dict[str, Any] | None) -> dict[str, Any] | None:
+    if recommended is None or not recommended["params"].get("memory"):
+        return None
+    memory = recommended["params"]["memory"]
+    limit = recommended["params"].get("GOMEMLIMIT")
+    peak = recommended["metrics"].get("peak_memory_bytes")
+    return {
+        "memory_limit_bytes": memory,
+        "gomemlimit_bytes": limit,
+        "gomemlimit_headroom_bytes": memory - limit if limit else None,
+        "gomemlimit_headroom_percent": 100 * (memory - limit) / memory if limit else None,
+        "peak_headroom_bytes": memory - peak if isinstance(peak, (int, float)) else None,
+    }
+
+
+def _counts(trials: list[FrozenTrial], feasible: list[FrozenTrial]) -> dict[str, int]:
+    outcomes = Counter(t.user_attrs.get("outcome", "unknown") for t in trials)
+    return {"total": len(trials), "feasible": len(feasible),
+            "infeasible": sum(1 for t in trials if t.state == TrialState.COMPLETE) - len(feasible),
+            **{f"outcome_{name}": count for name, count in sorted(outcomes.items())}}
+
+
+def _nearest_miss(trials: list[FrozenTrial], baseline: dict[str, Any]) -> dict[str, Any]:
+    complete = [t for t in trials if t.state == TrialState.COMPLETE and t.constraints]
+    message = "no trial met every constraint"
+    if not complete:
+        return {"message": message, "nearest_miss": None}
+    miss = min(complete, key=lambda t: sum(max(0.0, v) for v in t.constraints.values()))
+    return {"message": message, "nearest_miss": {
+        "trial": miss.number, "params": miss.user_attrs.get("settings"),
+        "violated": {k: v for k, v in miss.constraints.items() if v > 0}}}

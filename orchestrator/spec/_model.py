@@ -1,0 +1,206 @@
+"""The experiment spec as pydantic models: what to run, under which limits, what to search and optimise."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any, Literal
+
+from pydantic import Field, PlainValidator, field_validator, model_validator
+
+from orchestrator.metrics import METRICS
+from orchestrator.spec._base import StrictModel, error_details, fail, fail_at
+from orchestrator.spec._constraints import Constraint, parse_constraint
+from orchestrator.spec._space import Choices, Range, Space, cpus_value, memory_value
+from orchestrator.spec._values import duration, integer, number, one_of, optional, show
+from orchestrator.spec._workload import WORKLOAD_KINDS, ServiceWorkload
+
+SAMPLERS = ("tpe", "gp", "random", "grid", "nsga2")
+Direction = Literal["minimize", "maximize"]
+NUMERIC_METRICS = tuple(name for name, m in METRICS.items() if m.kind == "number")
+SPEC_KEYS = ("name", "workload", "container", "space", "objective", "constraints", "search")
+RESERVED_ENV = ("GOGC", "GOMEMLIMIT", "GOMAXPROCS")
+TIMEOUT_MARGIN_S = 60.0  # added to warmup + duration when no timeout is given
+
+_NAME_RE = re.compile(r"^[A-Za-z0-9._-]+$")
+_ENV_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def _env(value: Any) -> dict[str, str]:
+    """Extra environment: NAME: value, with Go's GC knobs left to ``space``."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise ValueError(f"must be a mapping of NAME: value, got {show(value)}")
+    errors, env = [], {}
+    for name, text in value.items():
+        if name in RESERVED_ENV:
+            errors.append(error_details((name,), f"set it in space (space.{name}), not in container.env", text))
+        elif not isinstance(name, str) or not _ENV_NAME_RE.match(name):
+            errors.append(error_details((name,), "must be an environment variable name such as GODEBUG", name))
+        elif isinstance(text, bool) or not isinstance(text, (str, int, float)):
+            errors.append(error_details((name,), f"must be a string (quote it), got {show(text)}", text))
+        else:
+            env[name] = str(text)
+    if errors:
+        fail(errors)
+    return env
+
+
+class Container(StrictModel):
+    """Container limits and environment shared by every trial (cpus and memory may be searched instead)."""
+
+    cpus: Annotated[float | None, PlainValidator(optional(cpus_value))] = None
+    memory: Annotated[int | None, PlainValidator(optional(memory_value))] = None
+    pids_limit: Annotated[int, PlainValidator(integer(ge=16))] = 256
+    timeout: Annotated[float | None, PlainValidator(optional(duration()))] = None
+    env: Annotated[dict[str, str], PlainValidator(_env)] = Field(default_factory=dict)
+
+    def trial_timeout_s(self, workload: ServiceWorkload) -> float:
+        """Seconds before a trial's container is killed: ``timeout``, or warm-up + duration + 60s."""
+        if self.timeout is not None:
+            return self.timeout
+        return workload.warmup + workload.duration + TIMEOUT_MARGIN_S
+
+
+def _metrics(value: Any) -> tuple[str, ...]:
+    """One numeric metric name or a list of them."""
+    names = [value] if isinstance(value, str) else value
+    if not isinstance(names, (list, tuple)) or not names:
+        raise ValueError(f"must be a metric name or a list of metric names, got {show(value)}")
+    errors = [error_details(() if isinstance(value, str) else (i,), _metric_problem(name), name)
+              for i, name in enumerate(names) if _metric_problem(name)]
+    if errors:
+        fail(errors)
+    if len(set(names)) != len(names):
+        raise ValueError("lists the same metric twice")
+    return tuple(names)
+
+
+def _metric_problem(name: Any) -> str:
+    if isinstance(name, str) and METRICS.get(name) is not None and METRICS[name].kind == "bool":
+        return f"{name} is true or false and cannot be optimised; use it in constraints, e.g. '{name} == false'"
+    if not isinstance(name, str) or name not in METRICS:
+        return f"unknown metric {show(name)}; valid metrics: {', '.join(NUMERIC_METRICS)}"
+    return ""
+
+
+class Objective(StrictModel):
+    """What to optimise: metrics to minimise and/or maximise (several make a multi-objective study)."""
+
+    minimize: Annotated[tuple[str, ...], PlainValidator(_metrics)] = ()
+    maximize: Annotated[tuple[str, ...], PlainValidator(_metrics)] = ()
+
+    @model_validator(mode="after")
+    def _some(self) -> Objective:
+        """At least one metric, and none both minimised and maximised."""
+        if not self.minimize and not self.maximize:
+            fail_at((), "must have minimize or maximize, e.g. minimize: gc_cpu_percent")
+        both = [name for name in self.maximize if name in self.minimize]
+        if both:
+            fail_at(("maximize",), f"{both[0]} is also under minimize; optimise each metric one way only")
+        return self
+
+    @property
+    def objectives(self) -> list[tuple[str, Direction]]:
+        """``(metric, direction)`` pairs: the minimised ones first, then the maximised ones."""
+        return [(m, "minimize") for m in self.minimize] + [(m, "maximize") for m in self.maximize]
+
+
+DEFAULT_OBJECTIVE = Objective(minimize=("gc_cpu_percent",))
+
+
+class Search(StrictModel):
+    """How Optuna searches: the sampler, the trial budget, its seed, and runs per configuration."""
+
+    sampler: Annotated[Literal["tpe", "gp", "random", "grid", "nsga2"], PlainValidator(one_of(SAMPLERS))] = "tpe"
+    trials: Annotated[int, PlainValidator(integer(ge=1))] = 20
+    seed: Annotated[int | None, PlainValidator(optional(integer()))] = None
+    repeats: Annotated[int, PlainValidator(integer(ge=1))] = 1
+    # A trial whose windowed GC CPU stays above this share of its capacity ...
+    thrash_gc_cpu_percent: Annotated[float, PlainValidator(number(gt=0, le=100))] = 50.0
+    # ... for this long is stopped early and marked as thrashing (50% is the runtime's own GC limiter level).
+    thrash_for: Annotated[float, PlainValidator(duration())] = 3.0
+    # This many engine failures in a row stop the study (the engine, not the workload, is broken).
+    max_engine_failures: Annotated[int, PlainValidator(integer(ge=1))] = 3
+
+
+def _constraints(value: Any) -> tuple[Constraint, ...]:
+    """A list of ``METRIC OP VALUE`` strings, each parsed; every malformed one is reported."""
+    if value is None:
+        return ()
+    if not isinstance(value, (list, tuple)):
+        raise ValueError(f"must be a list of strings such as '- peak_memory_bytes <= 200MiB', got {show(value)}")
+    parsed, errors = [], []
+    for index, text in enumerate(value):
+        try:
+            parsed.append(text if isinstance(text, Constraint) else parse_constraint(text))
+        except ValueError as exc:
+            errors.append(error_details((index,), str(exc), text))
+    if errors:
+        fail(errors)
+    return tuple(parsed)
+
+
+class Spec(StrictModel):
+    """One experiment: a named workload, its container, the settings space, objective, constraints, search."""
+
+    name: str = Field(description="a name of letters, digits, '.', '_' and '-' (it names the results folder)")
+    workload: ServiceWorkload = Field(description=f"a mapping with one of {', '.join(WORKLOAD_KINDS)}, "
+                                                  "e.g. builtin: service")
+    container: Container = Field(default_factory=Container)
+    space: Space = Field(default_factory=Space)
+    objective: Objective = DEFAULT_OBJECTIVE
+    constraints: Annotated[tuple[Constraint, ...], PlainValidator(_constraints)] = ()
+    search: Search = Field(default_factory=Search)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _empty_sections(cls, data: Any) -> Any:
+        """An optional section left empty (``container:`` with nothing under it) takes its defaults."""
+        if isinstance(data, dict):
+            return {k: v for k, v in data.items() if v is not None or k in ("name", "workload")}
+        return data
+
+    @field_validator("name", mode="plain")
+    @classmethod
+    def _name(cls, value: Any) -> str:
+        text = str(value) if isinstance(value, (str, int)) and not isinstance(value, bool) else ""
+        if not _NAME_RE.match(text) or text in (".", ".."):
+            raise ValueError(f"must be letters, digits, '.', '_' and '-' only (it names the results folder), "
+                             f"got {show(value)}")
+        return text
+
+    @model_validator(mode="after")
+    def _coherent(self) -> Spec:
+        """Percent GOMEMLIMITs need a memory limit; the grid sampler needs finite ranges."""
+        errors = []
+        if self.space.uses_percent() and self.container.memory is None and self.space.memory is None:
+            errors.append(error_details(("space", "GOMEMLIMIT"), "a percentage needs a container memory limit; "
+                                        "set container.memory or space.memory, or give GOMEMLIMIT as a size"))
+        if self.search.sampler == "grid":
+            errors += [error_details(("space", name), "the grid sampler needs a list of choices or a range "
+                                     "with a step here") for name, dim in self.space.searched().items()
+                       if isinstance(dim, Range) and not dim.is_discrete]
+        if errors:
+            fail(errors)
+        return self
+
+    @property
+    def objectives(self) -> list[tuple[str, Direction]]:
+        """``(metric, direction)`` pairs, minimised ones first."""
+        return self.objective.objectives
+
+    @property
+    def needs_baseline(self) -> bool:
+        """Whether some constraint is relative to a baseline run (Go's default settings)."""
+        return any(c.uses_baseline for c in self.constraints)
+
+    def fixed_settings(self) -> dict[str, Any]:
+        """The settings the space fixes to one value, e.g. ``{"GOGC": 100, "cpus": 1.0}``."""
+        return self.space.fixed()
+
+    def searched_settings(self) -> dict[str, Choices | Range]:
+        """The settings that vary between trials, with their choices or range."""
+        return self.space.searched()
+
+

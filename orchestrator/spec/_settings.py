@@ -1,0 +1,96 @@
+"""The concrete settings of one trial: the space's fixed values, command-line overrides, or defaults."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from orchestrator.errors import SpecError
+from orchestrator.spec._base import unknown_key_message
+from orchestrator.spec._model import Spec
+from orchestrator.spec._space import SETTING_NAMES, Choices, parse_setting
+from orchestrator.spec._values import Percent
+
+GO_DEFAULT_GOGC = 100
+
+
+@dataclass(frozen=True)
+class TrialSettings:
+    """GC knobs and container limits for one trial; None means "not set" (Go's or Docker's default)."""
+
+    gogc: int | Literal["off"] = GO_DEFAULT_GOGC
+    gomemlimit_bytes: int | None = None
+    gomaxprocs: int | None = None
+    cpus: float | None = None
+    memory_bytes: int | None = None
+
+    def env(self) -> dict[str, str]:
+        """The Go runtime environment: GOGC always, GOMEMLIMIT and GOMAXPROCS when set."""
+        env = {"GOGC": str(self.gogc)}
+        if self.gomemlimit_bytes is not None:
+            env["GOMEMLIMIT"] = str(self.gomemlimit_bytes)
+        if self.gomaxprocs is not None:
+            env["GOMAXPROCS"] = str(self.gomaxprocs)
+        return env
+
+    def params(self) -> dict[str, Any]:
+        """The settings as recorded with a trial's results."""
+        return {"GOGC": self.gogc, "GOMEMLIMIT": self.gomemlimit_bytes,
+                "GOMAXPROCS": "auto" if self.gomaxprocs is None else self.gomaxprocs,
+                "cpus": self.cpus, "memory": self.memory_bytes}
+
+
+def _overrides(overrides: Mapping[str, Any]) -> dict[str, Any]:
+    """Parse ``--set NAME=VALUE`` pairs with the spec's own rules."""
+    parsed = {}
+    for name, value in overrides.items():
+        if name not in SETTING_NAMES:
+            raise SpecError(f"--set {name}: {unknown_key_message(name, SETTING_NAMES, 'setting')}")
+        try:
+            parsed[name] = parse_setting(name, value)
+        except ValueError as exc:
+            raise SpecError(f"--set {name}: {exc}") from None
+    return parsed
+
+
+def _chosen(spec: Spec, overrides: dict[str, Any]) -> dict[str, Any]:
+    """Each setting's value: override, else the space's fixed value, else the default (None)."""
+    values: dict[str, Any] = {"cpus": spec.container.cpus, "memory": spec.container.memory}
+    for name, dim in spec.space.dimensions().items():
+        if isinstance(dim, Choices) and dim.is_fixed:
+            values[name] = dim.values[0]
+    return {**values, **overrides}
+
+
+def _memory_limit(value: Any, memory_bytes: int | None, overridden: bool) -> int | None:
+    """GOMEMLIMIT in bytes; a percentage is of the trial's container memory."""
+    if value is None or value == "none":
+        return None
+    if not isinstance(value, Percent):
+        return int(value)
+    if memory_bytes is None:
+        where = "--set GOMEMLIMIT" if overridden else "space.GOMEMLIMIT"
+        raise SpecError(f"{where}: {value} is a share of the container memory, but this trial has no memory "
+                        "limit; set container.memory, fix space.memory to one size, pass --set memory=SIZE, "
+                        "or give GOMEMLIMIT as a size")
+    return value.of(memory_bytes)
+
+
+def resolve_trial_settings(spec: Spec, overrides: Mapping[str, Any] | None = None) -> TrialSettings:
+    """The settings of one trial: fixed ones from the space, searched ones at their default unless overridden.
+
+    ``overrides`` are ``--set NAME=VALUE`` strings, or values a sampler picked (ints, floats, Percent).
+    """
+    parsed = _overrides(overrides or {})
+    values = _chosen(spec, parsed)
+    gomaxprocs = values.get("GOMAXPROCS")
+    cpus = values.get("cpus")
+    return TrialSettings(
+        gogc=values.get("GOGC", GO_DEFAULT_GOGC),
+        gomemlimit_bytes=_memory_limit(values.get("GOMEMLIMIT"), values.get("memory"), "GOMEMLIMIT" in parsed),
+        gomaxprocs=None if gomaxprocs in (None, "auto") else int(gomaxprocs),
+        cpus=None if cpus is None else float(cpus),
+        memory_bytes=values.get("memory"),
+    )
+

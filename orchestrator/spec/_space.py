@@ -1,0 +1,320 @@
+"""The ``space`` section: for each GC or container setting, a fixed value, a list of choices or a range."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, ClassVar, Literal, Union
+
+from pydantic import ValidationInfo, field_validator, model_validator
+
+from orchestrator.spec._base import StrictModel, error_details, fail, fail_at
+from orchestrator.spec._values import (
+    MIB, Parser, Percent, boolean, format_bytes, format_number, integer, is_percent_text, number, percent,
+    show, size,
+)
+
+SETTING_NAMES = ("GOGC", "GOMEMLIMIT", "GOMAXPROCS", "cpus", "memory")
+MIN_MEMORY = 6 * MIB  # Docker refuses smaller memory limits
+
+
+def _with_words(parse: Parser[Any], words: tuple[str, ...], expected: str) -> Parser[Any]:
+    """Accept ``words`` as-is, else ``parse``; on failure say ``expected``."""
+
+    def parse_value(value: Any) -> Any:
+        if isinstance(value, str) and value.strip() in words:
+            return value.strip()
+        try:
+            return parse(value)
+        except ValueError:
+            raise ValueError(f"must be {expected}, got {show(value)}") from None
+
+    return parse_value
+
+
+def _refusing(parse: Parser[Any], word: str, hint: str) -> Parser[Any]:
+    """``parse``, with a hint when the user put ``word`` where only numbers go (a range bound)."""
+
+    def parse_value(value: Any) -> Any:
+        if isinstance(value, str) and value.strip() == word:
+            raise ValueError(f"cannot be {word} in a range; {hint}")
+        return parse(value)
+
+    return parse_value
+
+
+def _memory_limit(value: Any) -> int | Percent:
+    """A GOMEMLIMIT bound: bytes, or a percentage of the container memory."""
+    return percent(value) if is_percent_text(value) else size(gt=0)(value)
+
+
+memory_value: Parser[int] = size(ge=MIN_MEMORY, why=" (Docker's minimum)")
+_LIMIT_HELP = "a size such as 1GiB, a percentage of the container memory such as 80%, or none"
+
+
+def gomemlimit_value(value: Any) -> int | Percent | Literal["none"]:
+    """A GOMEMLIMIT value: a size, a percentage of the container memory, or ``none`` (no limit)."""
+    if isinstance(value, str) and value.strip() == "none":
+        return "none"
+    if is_percent_text(value):
+        return percent(value)
+    try:
+        return size(gt=0)(value)
+    except ValueError:
+        raise ValueError(f"must be {_LIMIT_HELP}, got {show(value)}") from None
+
+
+gogc_value: Parser[int | str] = _with_words(integer(ge=1), ("off",), "an integer >= 1 or off")
+gomaxprocs_value: Parser[int | str] = _with_words(integer(ge=1), ("auto",), "an integer >= 1 or auto")
+cpus_value: Parser[float] = number(gt=0)
+
+
+@dataclass(frozen=True)
+class Choices:
+    """A list of values to pick from; a single value means the setting is fixed."""
+
+    values: tuple[Any, ...]
+
+    @property
+    def is_fixed(self) -> bool:
+        """One value only: nothing to search."""
+        return len(self.values) == 1
+
+    def to_plain(self) -> list[Any]:
+        """As written in a spec: a list of choices."""
+        return [v.to_plain() if isinstance(v, Percent) else v for v in self.values]
+
+
+class Range(StrictModel):
+    """A span ``[low, high]`` to search, optionally on a log scale or on a step grid."""
+
+    low: int | float | Percent
+    high: int | float | Percent
+    log: bool = False
+    step: int | float | Percent | None = None
+
+    parse_bound: ClassVar[Callable[[Any], Any]] = staticmethod(number())
+    parse_step: ClassVar[Callable[[Any], Any]] = staticmethod(number(gt=0))
+    bound_help: ClassVar[str] = "a number"
+    integral: ClassVar[bool] = False
+    in_bytes: ClassVar[bool] = False
+
+    @property
+    def is_fixed(self) -> bool:
+        """A range always spans several values."""
+        return False
+
+    @property
+    def is_discrete(self) -> bool:
+        """Whether the range has a finite set of values (integers or a step)."""
+        return self.integral or self.step is not None
+
+    @classmethod
+    def expected(cls, key: str) -> str:
+        return cls.bound_help if key in ("low", "high") else super().expected(key)
+
+    @field_validator("low", "high", mode="plain")
+    @classmethod
+    def _bound(cls, value: Any) -> Any:
+        return cls.parse_bound(value)
+
+    @field_validator("step", mode="plain")
+    @classmethod
+    def _step(cls, value: Any) -> Any:
+        return None if value is None else cls.parse_step(value)
+
+    @field_validator("log", mode="plain")
+    @classmethod
+    def _log(cls, value: Any) -> bool:
+        return boolean(value)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Range:
+        """Both bounds of one kind, low < high, and log and step not mixed."""
+        low = self._show(self.low)
+        if isinstance(self.low, Percent) != isinstance(self.high, Percent):
+            fail_at(("high",), f"must be written like low ({low}): both sizes or both percentages", self.high)
+        if _key(self.low) >= _key(self.high):
+            fail_at(("high",), f"must be greater than low ({low}), got {self._show(self.high)}", self.high)
+        if self.log and _key(self.low) <= 0:
+            fail_at(("low",), "must be > 0 when log: true", self.low)
+        if self.log and self.step is not None:
+            fail_at(("step",), "cannot be combined with log: true; use one or the other", self.step)
+        if self.step is not None and isinstance(self.step, Percent) != isinstance(self.low, Percent):
+            fail_at(("step",), f"must be written like low ({low}): a size for sizes, a percentage for "
+                               "percentages", self.step)
+        return self
+
+    def _show(self, value: int | float | Percent) -> str:
+        if isinstance(value, Percent):
+            return str(value)
+        return format_bytes(int(value)) if self.in_bytes else format_number(value)
+
+
+def _key(value: int | float | Percent) -> float:
+    return value.value if isinstance(value, Percent) else float(value)
+
+
+class GogcRange(Range):
+    """A GOGC range; ``off: true`` also tries GOGC=off."""
+
+    low: int
+    high: int
+    step: int | None = None
+    off: bool = False
+
+    parse_bound = staticmethod(_refusing(integer(ge=1), "off", "add off: true to also try GOGC=off"))
+    parse_step = staticmethod(integer(ge=1))
+    bound_help = "an integer >= 1"
+    integral = True
+
+    @field_validator("off", mode="plain")
+    @classmethod
+    def _off(cls, value: Any) -> bool:
+        return boolean(value)
+
+
+class MemoryLimitRange(Range):
+    """A GOMEMLIMIT range, in sizes or in percentages of the container memory."""
+
+    low: int | Percent
+    high: int | Percent
+    step: int | Percent | None = None
+
+    parse_bound = staticmethod(_refusing(_memory_limit, "none", "list choices to also try none"))
+    parse_step = staticmethod(_memory_limit)
+    bound_help = "a size such as 1GiB or a percentage such as 80%"
+    in_bytes = True
+
+
+class GomaxprocsRange(Range):
+    """A GOMAXPROCS range of integers."""
+
+    low: int
+    high: int
+    step: int | None = None
+
+    parse_bound = staticmethod(_refusing(integer(ge=1), "auto", "list choices to also try auto"))
+    parse_step = staticmethod(integer(ge=1))
+    bound_help = "an integer >= 1"
+    integral = True
+
+
+class CpusRange(Range):
+    """A range of container CPU limits; fractions allowed."""
+
+    low: float
+    high: float
+    step: float | None = None
+
+    parse_bound = staticmethod(number(gt=0))
+    parse_step = staticmethod(number(gt=0))
+    bound_help = "a number > 0"
+
+
+class MemoryRange(Range):
+    """A range of container memory limits, in bytes."""
+
+    low: int
+    high: int
+    step: int | None = None
+
+    parse_bound = staticmethod(memory_value)
+    parse_step = staticmethod(size(gt=0))
+    bound_help = "a size of at least 6MiB such as 256MiB"
+    in_bytes = True
+
+
+Dimension = Union[Choices, Range]
+
+
+@dataclass(frozen=True)
+class Setting:
+    """How one searchable setting is written: its value parser and its range model."""
+
+    name: str
+    parse: Parser[Any]
+    range: type[Range]
+
+
+SETTINGS: dict[str, Setting] = {
+    "GOGC": Setting("GOGC", gogc_value, GogcRange),
+    "GOMEMLIMIT": Setting("GOMEMLIMIT", gomemlimit_value, MemoryLimitRange),
+    "GOMAXPROCS": Setting("GOMAXPROCS", gomaxprocs_value, GomaxprocsRange),
+    "cpus": Setting("cpus", cpus_value, CpusRange),
+    "memory": Setting("memory", memory_value, MemoryRange),
+}
+
+
+def parse_setting(name: str, value: Any) -> Any:
+    """Parse one value of setting ``name`` (``off``/``none``/``auto`` and percentages included)."""
+    return SETTINGS[name].parse(value)
+
+
+def parse_dimension(name: str, value: Any) -> Dimension:
+    """A scalar (fixed), a list (choices) or a mapping (range) for setting ``name``."""
+    setting = SETTINGS[name]
+    if isinstance(value, (Choices, Range)):
+        return value
+    if isinstance(value, dict):
+        return setting.range.model_validate(value)
+    if isinstance(value, (list, tuple)):
+        return Choices(_parse_choices(setting, list(value)))
+    if value is None:
+        raise ValueError("must be a value, a list of choices or a range {low: ..., high: ...}, got nothing")
+    return Choices((setting.parse(value),))
+
+
+def _parse_choices(setting: Setting, values: list[Any]) -> tuple[Any, ...]:
+    if not values:
+        raise ValueError("must list at least one choice, got an empty list")
+    parsed, errors = [], []
+    for index, value in enumerate(values):
+        try:
+            choice = setting.parse(value)
+        except ValueError as exc:
+            errors.append(error_details((index,), str(exc), value))
+            continue
+        if choice in parsed:
+            errors.append(error_details((index,), f"duplicate choice {show(value)}", value))
+        parsed.append(choice)
+    if errors:
+        fail(errors)
+    return tuple(parsed)
+
+
+class Space(StrictModel):
+    """The settings to search (or fix) in each trial; unset ones keep Go's or the container's default."""
+
+    GOGC: Dimension | None = None
+    GOMEMLIMIT: Dimension | None = None
+    GOMAXPROCS: Dimension | None = None
+    cpus: Dimension | None = None
+    memory: Dimension | None = None
+
+    _key_noun: ClassVar[str] = "setting"
+
+    @field_validator(*SETTING_NAMES, mode="plain")
+    @classmethod
+    def _dimension(cls, value: Any, info: ValidationInfo) -> Dimension:
+        return parse_dimension(str(info.field_name), value)
+
+    def dimensions(self) -> dict[str, Dimension]:
+        """The settings the spec names, in canonical order."""
+        return {name: dim for name in SETTING_NAMES if (dim := getattr(self, name)) is not None}
+
+    def searched(self) -> dict[str, Dimension]:
+        """The settings that vary between trials (ranges and several choices)."""
+        return {name: dim for name, dim in self.dimensions().items() if not dim.is_fixed}
+
+    def fixed(self) -> dict[str, Any]:
+        """The settings given a single value, e.g. ``{"GOGC": 100}``."""
+        return {name: dim.values[0] for name, dim in self.dimensions().items() if isinstance(dim, Choices)
+                and dim.is_fixed}
+
+    def uses_percent(self) -> bool:
+        """Whether any GOMEMLIMIT value is a percentage of the container memory."""
+        dim = self.GOMEMLIMIT
+        if isinstance(dim, Range):
+            return isinstance(dim.low, Percent)
+        return dim is not None and any(isinstance(v, Percent) for v in dim.values)

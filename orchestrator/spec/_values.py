@@ -1,0 +1,219 @@
+"""Scalar value parsers: each returns the parsed value or raises ValueError saying what is valid.
+
+The messages read ``must be <what is valid>, got <what was given>`` so that, prefixed with the file,
+line and field path, they tell the user exactly how to fix their spec.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from orchestrator.units import DURATION_HELP, SIZE_HELP, parse_duration, parse_size
+
+T = TypeVar("T")
+Parser = Callable[[Any], T]
+
+MIB = 2**20
+_INT_RE = re.compile(r"^\s*[+-]?[0-9]+\s*$")
+_PERCENT_RE = re.compile(r"^\s*([+-]?[0-9]+(?:\.[0-9]+)?)\s*%\s*$")
+
+
+@dataclass(frozen=True, order=True)
+class Percent:
+    """A share of the container's memory limit, e.g. ``GOMEMLIMIT: 80%``."""
+
+    value: float
+
+    def of(self, total_bytes: int) -> int:
+        """The number of bytes this percentage of ``total_bytes`` is."""
+        return int(total_bytes * self.value / 100)
+
+    def __str__(self) -> str:
+        return f"{format_number(self.value)}%"
+
+    def to_plain(self) -> str:
+        """As written in a spec: ``80%``."""
+        return str(self)
+
+
+def show(value: Any) -> str:
+    """Render a user's value in YAML terms for an error message."""
+    if value is None:
+        return "nothing (null)"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return repr(value)
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, (list, tuple)):
+        return "a list"
+    return str(value)
+
+
+def format_number(value: float) -> str:
+    """Render a number without a trailing ``.0`` or an exponent: ``2``, ``0.25``, ``1000000``."""
+    if float(value).is_integer():
+        return str(int(value))
+    return f"{value:.6f}".rstrip("0").rstrip(".")
+
+
+def format_go_duration(seconds: float) -> str:
+    """Render seconds as a Go duration string in milliseconds, e.g. ``2000ms``."""
+    return f"{format_number(round(seconds * 1000, 3))}ms"
+
+
+def _bounds_text(gt: float | None, ge: float | None, le: float | None, unit: Callable[[float], str]) -> str:
+    if ge is not None and le is not None:
+        return f" from {unit(ge)} to {unit(le)}"
+    lower = f" > {unit(gt)}" if gt is not None else (f" >= {unit(ge)}" if ge is not None else "")
+    upper = f" <= {unit(le)}" if le is not None else ""
+    return f"{lower} and{upper}" if lower and upper else lower or upper
+
+
+def _check_bounds(x: float, gt: float | None, ge: float | None, le: float | None) -> bool:
+    return not ((gt is not None and x <= gt) or (ge is not None and x < ge) or (le is not None and x > le))
+
+
+def to_number(value: Any) -> float | None:
+    """A finite number from an int, float or numeric string; None when it is not one."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        result = float(value)
+    elif isinstance(value, str):
+        try:
+            result = float(value.strip())
+        except ValueError:
+            return None
+    else:
+        return None
+    return result if math.isfinite(result) else None
+
+
+def to_int(value: Any) -> int | None:
+    """An int from an int, an integral float or a string of digits; None when it is not one."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str) and _INT_RE.match(value):
+        return int(value)
+    return None
+
+
+def number(*, gt: float | None = None, ge: float | None = None, le: float | None = None) -> Parser[float]:
+    """A parser of floats within the given bounds."""
+    expected = "a number" + _bounds_text(gt, ge, le, format_number)
+
+    def parse(value: Any) -> float:
+        x = to_number(value)
+        if x is None or not _check_bounds(x, gt, ge, le):
+            raise ValueError(f"must be {expected}, got {show(value)}")
+        return x
+
+    return parse
+
+
+def integer(*, ge: int | None = None, le: int | None = None) -> Parser[int]:
+    """A parser of ints within the given bounds."""
+    expected = "an integer" + _bounds_text(None, ge, le, str)
+
+    def parse(value: Any) -> int:
+        x = to_int(value)
+        if x is None or not _check_bounds(x, None, ge, le):
+            raise ValueError(f"must be {expected}, got {show(value)}")
+        return x
+
+    return parse
+
+
+def size(*, gt: int | None = None, ge: int | None = None, le: int | None = None, why: str = "") -> Parser[int]:
+    """A parser of sizes in bytes (``256MiB``, ``1.5GiB``, ``512MB``, plain bytes) within bounds."""
+    bounds = _bounds_text(gt, ge, le, lambda b: format_bytes(int(b)))
+    expected = f"a size{bounds}{why}" if bounds else SIZE_HELP
+
+    def parse(value: Any) -> int:
+        try:
+            x = parse_size(value) if isinstance(value, (str, int, float)) else None
+        except ValueError:
+            x = None
+        if x is None:
+            raise ValueError(f"must be {SIZE_HELP}, got {show(value)}")
+        if not _check_bounds(x, gt, ge, le):
+            raise ValueError(f"must be {expected}, got {show(value)}")
+        return x
+
+    return parse
+
+
+def duration(*, gt: float = 0.0, ge: float | None = None) -> Parser[float]:
+    """A parser of durations in seconds (``500ms``, ``2s``, ``1m``; a bare number is seconds)."""
+    bound = f">= {format_go_duration(ge)}" if ge is not None else f"> {format_number(gt)}s"
+
+    def parse(value: Any) -> float:
+        try:
+            x = parse_duration(value) if isinstance(value, (str, int, float)) else None
+        except ValueError:
+            x = None
+        if x is None:
+            raise ValueError(f"must be {DURATION_HELP}, got {show(value)}")
+        if x <= gt or (ge is not None and x < ge):
+            raise ValueError(f"must be a duration {bound}, got {show(value)}")
+        return x
+
+    return parse
+
+
+def one_of(options: Sequence[str]) -> Parser[str]:
+    """A parser accepting exactly one of ``options``."""
+
+    def parse(value: Any) -> str:
+        if not isinstance(value, str) or value not in options:
+            raise ValueError(f"must be one of {', '.join(options)}, got {show(value)}")
+        return value
+
+    return parse
+
+
+def boolean(value: Any) -> bool:
+    """A strict boolean: only YAML's ``true`` and ``false``."""
+    if not isinstance(value, bool):
+        raise ValueError(f"must be true or false, got {show(value)}")
+    return value
+
+
+def optional(parse: Parser[T]) -> Parser[T | None]:
+    """Wrap a parser so that null stays None."""
+    return lambda value: None if value is None else parse(value)
+
+
+def percent(value: Any) -> Percent:
+    """A percentage of the container memory in (0%, 100%], written ``80%``."""
+    match = _PERCENT_RE.match(value) if isinstance(value, str) else None
+    if not match and not isinstance(value, Percent):
+        raise ValueError(f"must be a percentage such as 80%, got {show(value)}")
+    result = Percent(float(match.group(1))) if match else value
+    if not 0 < result.value <= 100:
+        raise ValueError(f"must be a percentage in (0%, 100%] of the container memory, got {show(value)}; "
+                         "a memory limit above the container's limit makes no sense")
+    return result
+
+
+def is_percent_text(value: Any) -> bool:
+    """Whether ``value`` is a percentage: written with a ``%`` or already parsed."""
+    return isinstance(value, Percent) or (isinstance(value, str) and value.strip().endswith("%"))
+
+
+def format_bytes(num_bytes: int) -> str:
+    """Render bytes exactly, in the largest binary unit that divides them: ``256MiB``, ``1000B``."""
+    for unit, scale in (("TiB", 2**40), ("GiB", 2**30), ("MiB", MIB), ("KiB", 2**10)):
+        if num_bytes >= scale and num_bytes % scale == 0:
+            return f"{num_bytes // scale}{unit}"
+    return f"{num_bytes}B" if num_bytes else "0"

@@ -1,0 +1,5 @@
+"""Store stage: the run directory on disk (the study itself lives in an Optuna storage)."""
+
+from orchestrator.store._rundir import RunDir
+
+__all__ = ["RunDir"]

@@ -1,0 +1,83 @@
+"""The run directory: everything one ``gctune run`` produced, written so an interruption loses nothing.
+
+    results/<spec name>/<run id>/
+        spec.yaml        the spec as run
+        run.json         run id, storage URL, study name, host and toolchain facts
+        study.db         the Optuna study (SQLite), unless --storage names another storage
+        baseline/        repeat-N/{gctrace.txt, workload.jsonl, metrics.json} and trial.json
+        trials/NNNN/     the same for trial number NNNN
+        summary.json     rewritten after every trial; final when the run ends
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from orchestrator.errors import UsageError
+
+
+class RunDir:
+    """Paths inside one run directory, and atomic JSON writes."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    @classmethod
+    def create(cls, results_dir: Path, spec_name: str, run_id: str, spec_text: str) -> RunDir:
+        run_dir = cls(results_dir / spec_name / run_id)
+        run_dir.root.mkdir(parents=True, exist_ok=True)
+        if not run_dir.spec_path.exists():
+            run_dir.spec_path.write_text(spec_text)
+        return run_dir
+
+    @classmethod
+    def open(cls, root: Path) -> RunDir:
+        run_dir = cls(root)
+        if not run_dir.spec_path.exists():
+            raise UsageError(f"{root}: not a gctune run directory (no spec.yaml); "
+                             "give the folder that `gctune run` printed, e.g. results/<name>/<run id>")
+        return run_dir
+
+    @property
+    def run_id(self) -> str:
+        return self.root.name
+
+    @property
+    def spec_path(self) -> Path:
+        return self.root / "spec.yaml"
+
+    @property
+    def db_path(self) -> Path:
+        return self.root / "study.db"
+
+    @property
+    def default_storage(self) -> str:
+        return f"sqlite:///{self.db_path.resolve()}"
+
+    @property
+    def summary_path(self) -> Path:
+        return self.root / "summary.json"
+
+    @property
+    def info_path(self) -> Path:
+        return self.root / "run.json"
+
+    @property
+    def baseline_dir(self) -> Path:
+        return self.root / "baseline"
+
+    def trial_dir(self, number: int) -> Path:
+        return self.root / "trials" / f"{number:04d}"
+
+    def read_json(self, path: Path) -> Any:
+        return json.loads(path.read_text())
+
+    def write_json(self, path: Path, data: Any) -> None:
+        """Write via a temporary file and rename, so a kill never leaves half a JSON file."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(path.suffix + ".tmp")
+        tmp.write_text(json.dumps(data, indent=2, default=str) + "\n")
+        os.replace(tmp, path)

@@ -1,0 +1,3 @@
+module gctune/service
+
+go 1.21

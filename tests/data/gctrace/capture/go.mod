@@ -1,0 +1,3 @@
+module gctracecapture
+
+go 1.21
