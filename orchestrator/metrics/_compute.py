@@ -54,9 +54,13 @@ def go_gc_fraction(start: Sample, end: Sample) -> float:
 
 
 def gc_share_of_busy(start: Sample, end: Sample) -> float:
-    """GC's share of the time Ps were busy (not idle) between two samples, from the runtime's classes."""
+    """GC's share of the time Ps were busy (not idle) between two samples, from the runtime's classes.
+
+    Idle-priority mark work counts: Go leaves it out of GCCPUFraction as free, but inside a CPU quota
+    it spends the same CPU budget as any other work.
+    """
     busy = (end.metric(CPU_TOTAL) - end.metric(CPU_IDLE)) - (start.metric(CPU_TOTAL) - start.metric(CPU_IDLE))
-    return (_gc_busy(end) - _gc_busy(start)) / busy if busy > 0 else 0.0
+    return (end.metric(GC_TOTAL) - start.metric(GC_TOTAL)) / busy if busy > 0 else 0.0
 
 
 def gc_cpu(window: Window, effective_cpus: float) -> tuple[float, float]:

@@ -31,15 +31,14 @@ METRICS: dict[str, MetricDefinition] = {
         MetricDefinition(
             "gc_cpu_seconds", "s", "number",
             "CPU seconds spent on GC in the window: GC's share of busy P time times cpu_seconds. The "
-            "share is the change in the runtime/metrics counters /cpu/classes/gc/total minus "
-            "/cpu/classes/gc/mark/idle (the numerator of MemStats.GCCPUFraction), divided by the "
-            "change in /cpu/classes/total minus /cpu/classes/idle, between the window's first and "
-            "last samples."),
+            "share is the change in the runtime/metrics counter /cpu/classes/gc/total (assist, "
+            "background and idle-priority marking, and pauses) divided by the change in "
+            "/cpu/classes/total minus /cpu/classes/idle, between the window's first and last samples."),
         MetricDefinition(
             "gc_cpu_percent_go", "%", "number",
-            "Go's own definition over the window, for comparison: the same GC numerator divided by "
-            "the change in /cpu/classes/total (GOMAXPROCS x wall time), x100 - MemStats.GCCPUFraction "
-            "restricted to the window."),
+            "Go's own definition over the window, for comparison: MemStats.GCCPUFraction restricted to "
+            "the window, x100 - the change in /cpu/classes/gc/total minus /cpu/classes/gc/mark/idle, "
+            "divided by the change in /cpu/classes/total (GOMAXPROCS x wall time)."),
         MetricDefinition(
             "gc_cycles", "cycles", "number",
             f"GC cycles completed {_WINDOW}: the change in MemStats.NumGC."),

@@ -18,7 +18,7 @@ def create_sampler(name: str, seed: int | None, grid: dict[str, list[Any]], tria
     if name == "random":
         return optuna.samplers.RandomSampler(seed=seed)
     if name == "grid":
-        return optuna.samplers.GridSampler(grid, seed=seed)
+        return _AskTellGridSampler(grid, seed=seed)
     if name == "nsga2":
         return optuna.samplers.NSGAIISampler(seed=seed, population_size=max(4, min(20, trials // 3)))
     if name == "gp":
@@ -29,3 +29,14 @@ def create_sampler(name: str, seed: int | None, grid: dict[str, list[Any]], tria
             raise SpecError(f"search.sampler: {GP_HINT}") from exc
         return optuna.samplers.GPSampler(seed=seed)
     raise SpecError(f"search.sampler: unknown sampler {name!r}")  # the spec validator lists valid ones
+
+
+class _AskTellGridSampler(optuna.samplers.GridSampler):
+    """GridSampler that does not call ``study.stop()`` when the grid is done.
+
+    ``stop`` only works inside ``optimize``; gctune drives the study with ask/tell and ends it
+    itself after exactly as many trials as the grid has points.
+    """
+
+    def after_trial(self, study: optuna.Study, trial: Any, state: Any, values: Any) -> None:
+        pass

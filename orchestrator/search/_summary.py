@@ -1,11 +1,12 @@
 """What a study found: the recommendation, its saving against the baseline, the Pareto front.
 
 Rules (also in the README):
-- Single objective: the feasible trial with the best median value. The baseline competes too: when
-  no trial beats it, the recommendation is to keep Go's defaults.
+- Single objective: the feasible trial with the best median value. A feasible baseline competes too:
+  when no feasible trial beats it, the recommendation is to keep Go's defaults.
 - Several objectives: the feasible Pareto front; the recommended point is the one closest (Euclidean)
   to the ideal point after scaling each objective to [0, 1] over the front - the "knee".
-- No feasible trial: say so and name the nearest miss, the trial with the smallest total violation.
+- Nothing feasible, baseline included: say so and name the nearest miss, the trial with the smallest
+  total violation (each violation is relative to its threshold).
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ def build_summary(spec: Spec, study: optuna.Study, baseline: dict[str, Any], run
         "pareto_front": [_entry(t, spec) for t in front] or None,
         "headroom": _headroom(recommended),
         "trial_counts": _counts(trials, feasible),
-        "no_feasible": None if feasible else _nearest_miss(trials, baseline),
+        "no_feasible": None if recommended else _nearest_miss(trials),
         "trials": [_entry(t, spec) for t in trials],
     }
 
@@ -62,16 +63,14 @@ def _recommend(spec: Spec, feasible: list[FrozenTrial], front: list[FrozenTrial]
                baseline: dict[str, Any]) -> dict[str, Any] | None:
     if front:
         return {**_entry(_knee(front, spec), spec), "rule": "knee of the Pareto front"}
-    if not feasible:
-        return None
     metric, direction = spec.objectives[0]
-    best = (min if direction == "minimize" else max)(feasible, key=lambda t: t.values[0])
+    best = (min if direction == "minimize" else max)(feasible, key=lambda t: t.values[0]) if feasible else None
     base_value = baseline.get("metrics", {}).get(metric)
-    if baseline.get("feasible") and isinstance(base_value, (int, float)) and not _better(
-            best.values[0], base_value, direction):
+    if baseline.get("feasible") and isinstance(base_value, (int, float)) and (
+            best is None or not _better(best.values[0], base_value, direction)):
         return {"trial": "baseline", "params": baseline["params"], "metrics": baseline["metrics"],
-                "spread": baseline["spread"], "rule": "no trial beat Go's defaults"}
-    return {**_entry(best, spec), "rule": f"best feasible {metric}"}
+                "spread": baseline["spread"], "rule": "no feasible trial beat Go's defaults"}
+    return None if best is None else {**_entry(best, spec), "rule": f"best feasible {metric}"}
 
 
 def _knee(front: list[FrozenTrial], spec: Spec) -> FrozenTrial:
@@ -156,9 +155,9 @@ def _counts(trials: list[FrozenTrial], feasible: list[FrozenTrial]) -> dict[str,
             **{f"outcome_{name}": count for name, count in sorted(outcomes.items())}}
 
 
-def _nearest_miss(trials: list[FrozenTrial], baseline: dict[str, Any]) -> dict[str, Any]:
+def _nearest_miss(trials: list[FrozenTrial]) -> dict[str, Any]:
     complete = [t for t in trials if t.state == TrialState.COMPLETE and t.constraints]
-    message = "no trial met every constraint"
+    message = "neither the baseline nor any trial met every constraint"
     if not complete:
         return {"message": message, "nearest_miss": None}
     miss = min(complete, key=lambda t: sum(max(0.0, v) for v in t.constraints.values()))

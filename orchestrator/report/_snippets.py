@@ -1,0 +1,164 @@
+"""Deployable configuration for the recommendation: env file, Dockerfile, Kubernetes, systemd.
+
+GOMEMLIMIT is written in bytes, exactly as measured (Go accepts a plain byte count, or an integer
+with a B/KiB/MiB/GiB/TiB suffix); a comment gives it in MiB and as a share of the memory limit.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from orchestrator.report._analysis import gomemlimit_percent, is_number
+from orchestrator.report._data import ReportData
+from orchestrator.report._format import mib
+
+MIB = 2**20
+
+
+@dataclass(frozen=True)
+class Snippet:
+    """One ready-to-paste piece of configuration and why it looks the way it does."""
+
+    name: str
+    filename: str
+    language: str
+    reason: str
+    text: str
+
+    def to_dict(self) -> dict[str, str]:
+        return asdict(self)
+
+
+def go_env(params: dict[str, Any]) -> dict[str, str]:
+    """The Go runtime variables to set: GOGC always, GOMEMLIMIT and GOMAXPROCS when the setting has one."""
+    env = {"GOGC": str(params.get("GOGC", 100))}
+    if is_number(params.get("GOMEMLIMIT")):
+        env["GOMEMLIMIT"] = str(int(params["GOMEMLIMIT"]))
+    if params.get("GOMAXPROCS") not in (None, "auto"):
+        env["GOMAXPROCS"] = str(params["GOMAXPROCS"])
+    return env
+
+
+def build_snippets(data: ReportData) -> list[Snippet]:
+    """The snippets for the recommendation (or, when there is none, for nothing: an empty list)."""
+    rec = data.recommended
+    if rec is None:
+        return []
+    params = rec.get("params") or {}
+    defaults = rec.get("trial") == "baseline"
+    env = go_env(params)
+    origin = ("Go's defaults measured best; GOGC=100 is the default, written out so a later change is visible"
+              if defaults else f"settings of trial {rec.get('trial')} ({rec.get('rule')})")
+    return [_env_file(env, params, origin), _dockerfile(env, params, origin),
+            _kubernetes(env, params, origin, data.experiment), _systemd(env, params, origin)]
+
+
+def _limit_comment(params: dict[str, Any]) -> str:
+    share = gomemlimit_percent(params)
+    text = mib(params["GOMEMLIMIT"])
+    if share is not None:
+        text += f" = {share:.1f}% of the {mib(params['memory'])} memory limit"
+    return text
+
+
+def _comments(env: dict[str, str], params: dict[str, Any], origin: str) -> list[str]:
+    lines = [f"# gctune: {origin}"]
+    if "GOMEMLIMIT" in env:
+        lines.append(f"# GOMEMLIMIT {_limit_comment(params)}; recompute it if you change the memory limit")
+    else:
+        lines.append("# no GOMEMLIMIT: the measured setting leaves the soft memory limit off")
+    return lines
+
+
+def _env_file(env: dict[str, str], params: dict[str, Any], origin: str) -> Snippet:
+    text = "\n".join(_comments(env, params, origin) + [f"{k}={v}" for k, v in env.items()]) + "\n"
+    return Snippet("env file", "gc.env", "sh",
+                   "KEY=VALUE lines for `docker run --env-file`, Compose `env_file:` or systemd "
+                   "`EnvironmentFile=`; values in bytes so every reader parses them alike.", text)
+
+
+def _dockerfile(env: dict[str, str], params: dict[str, Any], origin: str) -> Snippet:
+    lines = _comments(env, params, origin)
+    limits = _docker_limits(params)
+    if limits:
+        lines.append(f"# measured with: docker run {limits} ... (a Dockerfile cannot set limits)")
+    lines += [f"ENV {k}={v}" for k, v in env.items()]
+    return Snippet("Dockerfile", "Dockerfile", "dockerfile",
+                   "ENV lines bake the settings into the image; the container limits they were measured "
+                   "with must still be given at run time.", "\n".join(lines) + "\n")
+
+
+def _docker_limits(params: dict[str, Any]) -> str:
+    parts = []
+    if is_number(params.get("cpus")):
+        parts.append(f"--cpus {params['cpus']:g}")
+    if is_number(params.get("memory")):
+        parts.append(f"--memory {_docker_size(params['memory'])}")
+    return " ".join(parts)
+
+
+def _docker_size(num_bytes: float) -> str:
+    return f"{int(num_bytes) // MIB}m" if int(num_bytes) % MIB == 0 else f"{int(num_bytes)}b"
+
+
+def k8s_quantity_memory(num_bytes: float) -> str:
+    """A Kubernetes memory quantity: ``256Mi`` when whole MiB, else plain bytes."""
+    value = int(num_bytes)
+    for suffix, scale in (("Gi", 2**30), ("Mi", MIB), ("Ki", 2**10)):
+        if value % scale == 0 and value >= scale:
+            return f"{value // scale}{suffix}"
+    return str(value)
+
+
+def k8s_quantity_cpu(cpus: float) -> str:
+    """A Kubernetes CPU quantity: ``1`` or ``1500m``."""
+    millis = round(cpus * 1000)
+    return str(millis // 1000) if millis % 1000 == 0 else f"{millis}m"
+
+
+def _kubernetes(env: dict[str, str], params: dict[str, Any], origin: str, name: str) -> Snippet:
+    lines = [f"# gctune: {origin}", "# Merge into the container entry of your Pod template "
+             "(spec.template.spec.containers[]).", f"name: {_yaml_name(name)}"]
+    limits = []
+    if is_number(params.get("cpus")):
+        limits.append(f"    cpu: \"{k8s_quantity_cpu(params['cpus'])}\"")
+    if is_number(params.get("memory")):
+        limits.append(f"    memory: \"{k8s_quantity_memory(params['memory'])}\"")
+    if limits:
+        lines += ["resources:", "  limits:    # requests default to these when left out"] + limits
+    lines.append("env:")
+    for key, value in env.items():
+        lines += [f"  - name: {key}", f"    value: \"{value}\""]
+        if key == "GOMEMLIMIT":
+            lines[-1] += f"    # {_limit_comment(params)}"
+    reason = ("resources.limits and env together, because the settings were measured under exactly these "
+              "limits.")
+    if "GOMEMLIMIT" in env and is_number(params.get("memory")):
+        reason += (" GOMEMLIMIT is the computed byte value: a `valueFrom.resourceFieldRef` with "
+                   "`resource: limits.memory` can only pass the whole limit (divided by a `divisor`), never a "
+                   "share of it, so keep the two in step by hand when the limit changes.")
+    if is_number(params.get("cpus")) and params["cpus"] < 2 and "GOMAXPROCS" not in env:
+        reason += (f" With a CPU limit of {params['cpus']:g}, Go 1.25+ still starts "
+                   f"{max(2, math.ceil(params['cpus']))} Ps (see the warnings).")
+    return Snippet("Kubernetes", "container.yaml", "yaml", reason, "\n".join(lines) + "\n")
+
+
+def _yaml_name(name: str) -> str:
+    """A DNS-1123 label for the container name (Kubernetes refuses anything else)."""
+    cleaned = "".join(c if c.isalnum() else "-" for c in name.lower()).strip("-")[:63].strip("-")
+    return cleaned or "app"
+
+
+def _systemd(env: dict[str, str], params: dict[str, Any], origin: str) -> Snippet:
+    lines = _comments(env, params, origin) + ["[Service]",
+                                              "Environment=" + " ".join(f"{k}={v}" for k, v in env.items())]
+    if is_number(params.get("memory")):
+        lines.append(f"MemoryMax={int(params['memory'])}")
+    if is_number(params.get("cpus")):
+        lines.append(f"CPUQuota={params['cpus'] * 100:g}%")
+    return Snippet("systemd", "gctune.conf", "ini",
+                   "A drop-in for /etc/systemd/system/<unit>.service.d/; MemoryMax= and CPUQuota= reproduce "
+                   "the limits the settings were measured under (Go 1.25+ reads CPUQuota as its CPU limit).",
+                   "\n".join(lines) + "\n")
