@@ -80,13 +80,24 @@ def run(spec_path: str, results_dir: str, run_id: str | None, resume: str | None
     from orchestrator.search import RunOptions, run_study
 
     options = RunOptions(Path(results_dir), run_id, Path(resume) if resume else None, storage)
-    with console.study_progress() as progress:
-        run_dir, summary = run_study(Path(spec_path), options, on_progress=progress.update,
-                                     on_start=lambda d: console.stderr.print(f"run directory: {d.root}"))
+    started: list[Path] = []
+
+    def on_start(run_dir: Any) -> None:
+        started.append(run_dir.root)
+        console.stderr.print(f"run directory: {run_dir.root}")
+
+    try:
+        with console.study_progress() as progress:
+            run_dir, summary = run_study(Path(spec_path), options, on_progress=progress.update, on_start=on_start)
+    except (KeyboardInterrupt, Terminated):
+        if started:
+            console.stderr.print(f"finished trials are kept; continue with: gctune run {spec_path} "
+                                 f"--resume {started[0]}")
+        raise
     if as_json:
         click.echo(json.dumps(summary, indent=2, default=str))
     else:
-        console.stdout.print(console.summary_text(summary, run_dir.root))
+        console.stdout.print(console.summary_text(summary, run_dir.root), soft_wrap=True)
 
 
 @cli.group()

@@ -32,8 +32,7 @@ def trial_table(result: dict[str, Any]) -> Table:
     table = Table(title=f"trial {result.get('run_id', '')}", show_header=True)
     table.add_column("metric")
     table.add_column("value", justify="right")
-    for key, value in result["params"].items():
-        table.add_row(f"[bold]{key}[/bold]", "auto" if value is None else str(value))
+    table.add_row("[bold]settings[/bold]", format_params(result["params"]))
     for name in METRICS:
         if name in result:
             table.add_row(name, format_value(name, result[name]))
@@ -94,12 +93,27 @@ def summary_text(summary: dict[str, Any], run_dir: Any) -> str:
         lines.append("no feasible configuration found" + (f"; nearest miss: trial {miss['trial']} "
                      f"{miss['params']} violating {list(miss['violated'])}" if miss else ""))
         return "\n".join(lines)
-    params = ", ".join(f"{k}={'auto' if v is None else v}" for k, v in rec["params"].items())
-    lines.append(f"recommended ({rec['rule']}, trial {rec['trial']}): {params}")
+    lines.append(f"recommended ({rec['rule']}, trial {rec['trial']}): {format_params(rec['params'])}")
     saving = summary.get("saving")
     if saving:
-        rel = "" if saving["relative"] is None else f" ({100 * saving['relative']:.0f}%)"
-        lines.append(f"{saving['metric']}: {format_value(saving['metric'], saving['recommended'])} vs baseline "
-                     f"{format_value(saving['metric'], saving['baseline'])}; saving "
-                     f"{format_value(saving['metric'], saving['absolute'])}{rel}")
+        metric = saving["metric"]
+        rel = "" if saving["relative"] is None else f" ({100 * saving['relative']:.0f}% of the baseline)"
+        unit = " points" if METRICS.get(metric) and METRICS[metric].unit == "%" else ""
+        lines.append(f"{metric}: {format_value(metric, saving['recommended'])} against "
+                     f"{format_value(metric, saving['baseline'])} with Go's defaults; saving "
+                     f"{format_value(metric, saving['absolute'])}{unit}{rel}")
     return "\n".join(lines)
+
+
+def format_params(params: dict[str, Any]) -> str:
+    """Settings as a person writes them: sizes with units, unset ones as Go's default."""
+    shown = []
+    for name, value in params.items():
+        if value is None:
+            value = "none" if name == "GOMEMLIMIT" else "unlimited" if name in ("cpus", "memory") else "auto"
+        elif name in ("GOMEMLIMIT", "memory"):
+            value = format_size(value)
+            if name == "GOMEMLIMIT" and params.get("memory"):
+                value += f" ({100 * params['GOMEMLIMIT'] / params['memory']:.0f}% of memory)"
+        shown.append(f"{name}={value}")
+    return ", ".join(shown)

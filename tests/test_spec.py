@@ -82,7 +82,8 @@ def test_shipped_experiments_validate(path: Path) -> None:
 
 def test_experiments_folder_has_quickstart() -> None:
     spec = load_spec(ROOT / "experiments" / "quickstart.yaml")
-    assert spec.workload.live_heap == 64 * MiB and spec.workload.pointers == "dense"
+    assert spec.workload.live_heap == 48 * MiB and spec.workload.pointers == "dense"
+    assert (spec.workload.loop, spec.workload.rate) == ("open", 10000.0)
     assert spec.container.cpus == 1.0 and spec.container.memory == 256 * MiB
     assert [c.text for c in spec.constraints] == ["peak_memory_bytes <= 200MiB", "oom_killed == false"]
     assert (spec.search.sampler, spec.search.trials, spec.search.seed, spec.search.repeats) == ("tpe", 8, 1, 1)

@@ -1,0 +1,76 @@
+"""The report as one plain object: everything measured, ready for any presentation."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from orchestrator.report._data import ReportData
+from orchestrator.report._headline import Headline, build_headline
+from orchestrator.report._importance import Importance, compute_importance
+from orchestrator.report._plots import Plot, render_plots
+from orchestrator.report._snippets import Snippet, build_snippets
+from orchestrator.report._warnings import ReportWarning, find_warnings
+
+PLOT_FOLDER = "report-files"
+SCHEMA_VERSION = 1
+COMPARED_METRICS = ("gc_cpu_percent", "peak_memory_bytes", "peak_heap_bytes", "gc_cycles", "pause_ms_total",
+                    "pause_ms_max", "throughput_ops_per_s", "latency_p50_ms", "latency_p99_ms",
+                    "latency_p999_ms", "gc_limiter_engaged", "gomaxprocs", "effective_cpus")
+
+
+@dataclass
+class Report:
+    """A run's report: headline, warnings, snippets, figures and the data behind the tables."""
+
+    data: ReportData
+    headline: Headline
+    warnings: list[ReportWarning]
+    snippets: list[Snippet]
+    importance: Importance
+    plots: list[Plot]
+    production_go: str | None = None
+    generated_at: str = field(default_factory=lambda: time.strftime("%Y-%m-%dT%H:%M:%S%z"))
+
+    def plot_path(self, plot: Plot) -> str | None:
+        """The PNG's path relative to the run directory, when the figure was drawn."""
+        return f"{PLOT_FOLDER}/{plot.filename}" if plot.png is not None else None
+
+    def compared_metrics(self) -> list[str]:
+        """The metrics of the comparison table: the objectives first, then the usual suspects."""
+        names = [m for m, _ in self.data.objectives]
+        return names + [m for m in COMPARED_METRICS if m not in names]
+
+    def to_dict(self, files: dict[str, str | None] | None = None) -> dict[str, Any]:
+        """The report's data, for report.json."""
+        info = self.data.run_info
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "generated_at": self.generated_at,
+            "experiment": self.data.experiment,
+            "run_id": self.data.run_id,
+            "finished": bool(self.data.summary.get("finished")),
+            "go_version_measured": self.data.go_version,
+            "production_go": self.production_go,
+            "headline": self.headline.to_dict(),
+            "warnings": [w.to_dict() for w in self.warnings],
+            "snippets": [s.to_dict() for s in self.snippets],
+            "plots": [{"name": p.name, "title": p.title, "caption": p.caption, "file": self.plot_path(p),
+                       "note": p.note} for p in self.plots],
+            "importance": self.importance.to_dict(),
+            "objectives": self.data.summary.get("objectives") or [],
+            "constraints": self.data.summary.get("constraints") or [],
+            "run": {"image": info.get("image"), "go_toolchain": info.get("go_toolchain"),
+                    "gctune_version": info.get("gctune_version"), "engine": info.get("engine"),
+                    "started": info.get("started")},
+            "files": files or {},
+        }
+
+
+def build_report(data: ReportData, production_go: str | None = None) -> Report:
+    """Measure everything the report shows (nothing here formats for a medium)."""
+    importance = compute_importance(data)
+    return Report(data=data, headline=build_headline(data), warnings=find_warnings(data, production_go),
+                  snippets=build_snippets(data), importance=importance, plots=render_plots(data, importance),
+                  production_go=production_go)
