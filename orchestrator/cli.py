@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import signal
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -65,21 +66,24 @@ def trial(spec_path: str, overrides: tuple[str, ...], as_json: bool, out: str | 
         console.stdout.print(console.trial_table(result))
 
 
-@cli.command()
-@click.argument("spec_path", metavar="SPEC", type=click.Path(dir_okay=False))
-@click.option("--results-dir", type=click.Path(file_okay=False), default="results", show_default=True,
-              help="Where run directories go: DIR/<spec name>/<run id>/.")
-@click.option("--run-id", help="Name the run; an existing run of that id is resumed.")
-@click.option("--resume", "resume", type=click.Path(exists=True, file_okay=False),
-              help="Continue the run in this run directory up to its trial budget.")
-@click.option("--storage", help="Any Optuna storage URL (default: sqlite:///RUN_DIR/study.db).")
-@click.option("--json", "as_json", is_flag=True, help="Print summary.json at the end.")
-def run(spec_path: str, results_dir: str, run_id: str | None, resume: str | None, storage: str | None,
-        as_json: bool) -> None:
-    """Search the settings of SPEC: a baseline, then Optuna trials, then a recommendation."""
-    from orchestrator.search import RunOptions, run_study
+def run_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """The options `gctune run` and `gctune nightly` share."""
+    for option in reversed([
+        click.argument("spec_path", metavar="SPEC", type=click.Path(dir_okay=False)),
+        click.option("--results-dir", type=click.Path(file_okay=False), default="results", show_default=True,
+                     help="Where run directories go: DIR/<spec name>/<run id>/."),
+        click.option("--run-id", help="Name the run; an existing run of that id is resumed."),
+        click.option("--resume", "resume", type=click.Path(exists=True, file_okay=False),
+                     help="Continue the run in this run directory up to its trial budget."),
+        click.option("--storage", help="Any Optuna storage URL (default: sqlite:///RUN_DIR/study.db)."),
+        click.option("--json", "as_json", is_flag=True, help="Print the result as JSON at the end."),
+    ]):
+        command = option(command)
+    return command
 
-    options = RunOptions(Path(results_dir), run_id, Path(resume) if resume else None, storage)
+
+def _run_with_progress(spec_path: str, execute: Callable[..., Any]) -> Any:
+    """Run a study with progress on the terminal and a resume hint when interrupted."""
     started: list[Path] = []
 
     def on_start(run_dir: Any) -> None:
@@ -88,16 +92,70 @@ def run(spec_path: str, results_dir: str, run_id: str | None, resume: str | None
 
     try:
         with console.study_progress() as progress:
-            run_dir, summary = run_study(Path(spec_path), options, on_progress=progress.update, on_start=on_start)
+            return execute(on_progress=progress.update, on_start=on_start)
     except (KeyboardInterrupt, Terminated):
         if started:
             console.stderr.print(f"finished trials are kept; continue with: gctune run {spec_path} "
                                  f"--resume {started[0]}")
         raise
+
+
+def _options(results_dir: str, run_id: str | None, resume: str | None, storage: str | None) -> Any:
+    from orchestrator.search import RunOptions
+
+    return RunOptions(Path(results_dir), run_id, Path(resume) if resume else None, storage)
+
+
+@cli.command()
+@run_options
+def run(spec_path: str, results_dir: str, run_id: str | None, resume: str | None, storage: str | None,
+        as_json: bool) -> None:
+    """Search the settings of SPEC: a baseline, then Optuna trials, then a recommendation."""
+    from orchestrator.search import run_study
+
+    options = _options(results_dir, run_id, resume, storage)
+    run_dir, summary = _run_with_progress(spec_path, lambda **kw: run_study(Path(spec_path), options, **kw))
     if as_json:
         click.echo(json.dumps(summary, indent=2, default=str))
     else:
         console.stdout.print(console.summary_text(summary, run_dir.root), soft_wrap=True)
+
+
+@cli.command()
+@run_options
+def nightly(spec_path: str, results_dir: str, run_id: str | None, resume: str | None, storage: str | None,
+            as_json: bool) -> None:
+    """One scheduled night: run, append to the history, compare with the last night (exit 3 on regression)."""
+    from orchestrator.history import REGRESSION_EXIT, run_nightly
+
+    options = _options(results_dir, run_id, resume, storage)
+    result = _run_with_progress(spec_path, lambda **kw: run_nightly(Path(spec_path), options, **kw))
+    if as_json:
+        click.echo(json.dumps(result.night.to_dict(), indent=2, default=str))
+    else:
+        console.stdout.print(console.night_text(result.night, result.run_dir.root), soft_wrap=True)
+    if result.regression:
+        raise SystemExit(REGRESSION_EXIT)
+
+
+@cli.command()
+@click.argument("experiment_dir", metavar="RESULTS/NAME", type=click.Path(file_okay=False))
+@click.option("--storage", help="The history's storage URL, when the spec's nightly.history names one.")
+@click.option("--json", "as_json", is_flag=True, help="Print the nights as JSON.")
+def history(experiment_dir: str, storage: str | None, as_json: bool) -> None:
+    """One row per night: date, Go version, workload, recommendation, objective, baseline, verdict."""
+    from orchestrator.history import HistoryStore
+
+    folder = Path(experiment_dir)
+    if storage is None and not (folder / "history.db").exists():
+        raise UsageError(f"{folder}: no history.db; give the experiment folder, e.g. results/<name>, "
+                         "that `gctune nightly` writes to (or --storage URL)")
+    nights = HistoryStore(storage or HistoryStore.default_url(folder)).nights(
+        None if storage is None else folder.name)
+    if as_json:
+        click.echo(json.dumps([n.to_dict() for n in nights], indent=2, default=str))
+    else:
+        console.stdout.print(console.history_table(nights))
 
 
 @cli.group()

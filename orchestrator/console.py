@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import statistics
 from typing import Any
 
 from rich.console import Console
@@ -117,3 +118,46 @@ def format_params(params: dict[str, Any]) -> str:
                 value += f" ({100 * params['GOMEMLIMIT'] / params['memory']:.0f}% of memory)"
         shown.append(f"{name}={value}")
     return ", ".join(shown)
+
+
+def _interval(values: list[float]) -> str:
+    if not values:
+        return "-"
+    ordered = sorted(values)
+    middle = statistics.median(ordered)
+    return f"{middle:.3g}" if len(ordered) == 1 else f"{middle:.3g} [{ordered[0]:.3g}, {ordered[-1]:.3g}]"
+
+
+def night_text(night: Any, run_dir: Any) -> str:
+    """Tonight's verdict and what led to it."""
+    lines = [f"run directory: {run_dir}", f"verdict: {night.verdict}"]
+    if night.recommended:
+        lines.append(f"recommended: {format_params(night.recommended)}")
+    lines.append(f"{night.objective}: {_interval(night.objective_values)} "
+                 f"(Go's defaults: {_interval(night.baseline_values)})")
+    for finding in night.findings:
+        if "p_value" in finding:
+            p = "-" if finding["p_value"] is None else f"{finding['p_value']:.3g}"
+            mark = "REGRESSION " if finding["regression"] else ""
+            lines.append(f"  {mark}{finding['kind']}: {finding['previous_median']:.4g} -> "
+                         f"{finding['current_median']:.4g} ({finding['change_percent']:+.1f}% worse, p={p})"
+                         + (f"; {finding['note']}" if finding.get("note") else ""))
+        else:
+            lines.append(f"  {finding['kind']}: {finding['from']} -> {finding['to']}")
+    if night.report:
+        lines.append(f"report: {night.report}")
+    return "\n".join(lines)
+
+
+def history_table(nights: list[Any]) -> Table:
+    table = Table(title="nights", show_header=True)
+    for column in ("date", "Go", "workload", "recommended", "objective [min, max]", "baseline", "peak memory",
+                   "verdict"):
+        table.add_column(column)
+    for night in nights:
+        peak = statistics.median(night.peak_memory_values) if night.peak_memory_values else None
+        table.add_row(night.date, night.go_version or "-", night.workload_hash or "-",
+                      format_params(night.recommended) if night.recommended else "-",
+                      f"{night.objective} {_interval(night.objective_values)}", _interval(night.baseline_values),
+                      format_size(peak) if peak else "-", night.verdict)
+    return table

@@ -39,6 +39,8 @@ def number(value: float, digits: int = 3) -> str:
     """A float with about ``digits`` significant digits, no exponent for everyday sizes."""
     if value == 0:
         return "0"
+    if float(value).is_integer() and abs(value) < 10 ** 15:
+        return f"{int(value):,}" if abs(value) >= 10 ** digits else str(int(value))
     magnitude = abs(value)
     if magnitude >= 10 ** digits:
         return f"{value:,.0f}"

@@ -10,6 +10,11 @@ from orchestrator.report._data import ReportData
 from orchestrator.report._format import label, metric_change, metric_value, mib, setting_value, unit
 
 HEADLINE_METRICS = ("gc_cpu_percent", "peak_memory_bytes")
+OUTCOME_WORDS = {"oom": "were OOM-killed", "thrashing": "thrashed (GC CPU above the threshold)",
+                 "skipped": "were not runnable", "crash": "crashed", "timeout": "timed out",
+                 "engine": "failed in the Docker engine"}
+OUTCOME_SHORT = {"oom": "OOM-killed", "thrashing": "thrashing", "skipped": "not run", "crash": "crashed",
+                 "timeout": "timed out", "engine": "engine failure"}
 WIDE_SPREAD = 0.20  # an objective whose interval spans more than 20% of its median is noisy
 
 
@@ -147,7 +152,9 @@ def _expected(data: ReportData) -> list[Expected]:
         elif is_number(value):
             text += " (1 run, no spread)"
         if change is not None and rec.get("trial") != "baseline":
-            text += f"; Go's defaults: {metric_value(metric, base)}, change {metric_change(metric, change)}"
+            outcome = data.baseline.get("outcome")
+            failed = "" if outcome in (None, "ok") else f" ({OUTCOME_SHORT.get(outcome, 'failed')})"
+            text += f"; Go's defaults: {metric_value(metric, base)}{failed}, change {metric_change(metric, change)}"
             text += f" ({relative:+.0%})" if relative is not None else ""
         result.append(Expected(metric, unit(metric), value if is_number(value) else None,
                                spread.get("ci_low"), spread.get("ci_high"),
@@ -161,7 +168,7 @@ def _saving_text(data: ReportData) -> str | None:
     rec = data.recommended
     base = data.baseline
     if rec is not None and not saving and base.get("outcome") not in (None, "ok"):
-        return f"No saving can be computed: Go's defaults did not finish ({base.get('reason') or base['outcome']})."
+        return f"No saving can be computed: Go's defaults {OUTCOME_WORDS.get(base['outcome'], 'failed')}."
     if not saving or rec is None or rec.get("trial") == "baseline":
         return None
     metric = saving["metric"]
@@ -174,8 +181,12 @@ def _saving_text(data: ReportData) -> str | None:
     if absolute > 0:
         return f"Saves {amount} of {label(metric)}{rel} against Go's defaults: {base} -> {value}."
     if absolute < 0:
-        return (f"Costs {amount} more {label(metric)}{rel} than Go's defaults ({base} -> {value}); "
-                "the other objectives pay for it (see the table).")
+        trade = [e for e in _expected(data) if e.metric != metric and e.metric in dict(data.objectives)
+                 and e.change is not None]
+        gains = ", ".join(f"{label(e.metric)} {metric_change(e.metric, e.change)}"
+                          + (f" ({e.change_relative:+.0%})" if e.change_relative is not None else "") for e in trade)
+        return (f"Costs {amount} more {label(metric)}{rel} than Go's defaults ({base} -> {value}), "
+                + (f"in exchange for {gains}." if gains else "to meet the constraints."))
     return f"Same {label(metric)} as Go's defaults ({value})."
 
 

@@ -196,6 +196,7 @@ def _setting_panel(ax: Axes, trials: list[dict[str, Any]], rec: dict[str, Any], 
                    metric: str, getter: Callable[[dict[str, Any]], Any], log: bool) -> None:
     numeric = [getter(t.get("params") or {}) for t in trials]
     known = [x for x in numeric if is_number(x)]
+    numeric = [x if is_number(x) or x is not None else "none" for x in numeric]
     words = sorted({str(x) for x in numeric if not is_number(x)})
     high = max(known) if known else 1.0
     low = min(known) if known else 0.0
@@ -291,7 +292,7 @@ def _cpu_vs_memory(data: ReportData) -> tuple[Figure | None, str | None]:
     front = pareto_2d(feasible)
     if len(front) > 1:
         ax.plot([p[0] for p in front], [p[1] for p in front], drawstyle="steps-post", linestyle="--",
-                color="#1f4e99", linewidth=1.2, label="Pareto front (feasible)")
+                color="#1f4e99", linewidth=1.2, label="Pareto front of these two (feasible trials)")
     rec = data.recommended
     rx, ry = _metric_value(rec, x_metric), _metric_value(rec, y_metric)
     if rx is not None and ry is not None:

@@ -224,4 +224,4 @@ def _baseline_infeasible(data: ReportData, _: str | None) -> list[ReportWarning]
     return [ReportWarning("baseline_infeasible", "note",
                           "Go's defaults (GOGC=100, no GOMEMLIMIT) break " + (", ".join(f"'{b}'" for b in broken)
                                                                            or "a constraint") +
-                          "; the saving is measured against them anyway.")]
+                          ", so they are no safe choice for this workload and container.")]

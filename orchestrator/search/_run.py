@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import platform
 import time
 from collections.abc import Callable
@@ -13,7 +12,8 @@ from typing import Any
 
 from orchestrator.errors import UsageError
 from orchestrator.runners import DockerRunner, engine_info
-from orchestrator.search._study import Progress, StudyRun
+from orchestrator.search._storage import check_storage, redact, resolve_storage
+from orchestrator.search._study import Plan, Progress, StudyRun
 from orchestrator.spec import load_spec
 from orchestrator.store import RunDir
 from orchestrator.trial import new_run_id, prepare_image
@@ -42,17 +42,19 @@ def open_run_dir(spec_path: Path, options: RunOptions) -> tuple[RunDir, Path]:
 
 def run_study(spec_path: Path, options: RunOptions,
               on_progress: Callable[[Progress], None] | None = None,
-              on_start: Callable[[RunDir], None] | None = None) -> tuple[RunDir, dict[str, Any]]:
+              on_start: Callable[[RunDir], None] | None = None,
+              plan: Plan | None = None) -> tuple[RunDir, dict[str, Any]]:
     """Run (or resume) the study of a spec; returns the run directory and the final summary."""
     run_dir, spec_file = open_run_dir(spec_path, options)
     spec = load_spec(spec_file)
-    storage = _storage(run_dir, options.storage)
+    storage = resolve_storage(run_dir, options.storage)
+    check_storage(storage)
     runner = DockerRunner()
     image = prepare_image(spec, runner.client)
     _write_info(run_dir, storage, image, runner)
     if on_start:
         on_start(run_dir)
-    study_run = StudyRun(spec, run_dir, storage, runner, image, runner.host_cpus, on_progress)
+    study_run = StudyRun(spec, run_dir, storage, runner, image, runner.host_cpus, on_progress, plan)
     try:
         study_run.run()
     finally:
@@ -61,22 +63,12 @@ def run_study(spec_path: Path, options: RunOptions,
     return run_dir, run_dir.read_json(run_dir.summary_path)
 
 
-def _storage(run_dir: RunDir, requested: str | None) -> str:
-    """The storage URL: as given, as recorded by an earlier session of this run, or the run's SQLite file."""
-    if run_dir.info_path.exists():
-        recorded = run_dir.read_json(run_dir.info_path).get("storage")
-        if requested and recorded and requested != recorded:
-            raise UsageError(f"--storage {requested}: this run's study is in {recorded}; resume it there")
-        return recorded or run_dir.default_storage
-    return requested or run_dir.default_storage
-
-
 def _write_info(run_dir: RunDir, storage: str, image, runner: DockerRunner) -> None:
     info = run_dir.read_json(run_dir.info_path) if run_dir.info_path.exists() else {}
     engine = engine_info(runner.client)
     info.setdefault("started", time.strftime("%Y-%m-%dT%H:%M:%S%z"))
     info.update({
-        "run_id": run_dir.run_id, "storage": storage, "image": image.tag, "go_toolchain": image.go_version,
+        "run_id": run_dir.run_id, "storage": redact(storage), "image": image.tag, "go_toolchain": image.go_version,
         "gctune_version": metadata.version("gctune"), "python": platform.python_version(),
         "engine": {"docker": engine.server_version, "cgroup": engine.cgroup_version,
                    "host_cpus": engine.host_cpus, "host_memory_bytes": engine.host_memory_bytes},

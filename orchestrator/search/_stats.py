@@ -29,9 +29,10 @@ class Spread:
     ci_low: float
     ci_high: float
     ci_coverage: float  # the interval's real coverage probability (>= 0.95 when n >= 6)
+    values: tuple[float, ...] = ()  # the repeats themselves, for later significance tests
 
-    def to_dict(self) -> dict[str, float]:
-        return asdict(self)
+    def to_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "values": list(self.values)}
 
 
 def median_ci(values: list[float], level: float = CI_LEVEL) -> tuple[float, float, float]:
@@ -51,7 +52,8 @@ def median_ci(values: list[float], level: float = CI_LEVEL) -> tuple[float, floa
 
 def spread(values: list[float]) -> Spread:
     low, high, coverage = median_ci(values)
-    return Spread(len(values), statistics.median(values), min(values), max(values), low, high, coverage)
+    return Spread(len(values), statistics.median(values), min(values), max(values), low, high, coverage,
+                  tuple(values))
 
 
 def aggregate(repeats: list[dict[str, Any]]) -> tuple[dict[str, Any], dict[str, dict[str, float]]]:

@@ -22,6 +22,7 @@ from orchestrator.errors import EngineError
 from orchestrator.metrics._thrash import ThrashDetector
 from orchestrator.runners import Runner
 from orchestrator.search._samplers import create_sampler
+from orchestrator.search._storage import redact
 from orchestrator.search._space import grid_space, suggest
 from orchestrator.search._stats import aggregate
 from orchestrator.search._summary import build_summary
@@ -50,6 +51,14 @@ class Measurement:
 
 
 @dataclass(frozen=True)
+class Plan:
+    """Overrides for a study that re-measures known configurations (a nightly recheck)."""
+
+    configurations: list[dict[str, Any]] | None = None  # Optuna params to run, in order, once each
+    repeats: int | None = None
+
+
+@dataclass(frozen=True)
 class Progress:
     done: int
     total: int
@@ -62,9 +71,12 @@ class StudyRun:
     """Baseline first, then trials until the budget is spent; the study and run dir stay consistent."""
 
     def __init__(self, spec: Spec, run_dir: RunDir, storage: str, runner: Runner, image: WorkloadImage,
-                 host_cpus: int | None, on_progress: Callable[[Progress], None] | None = None) -> None:
+                 host_cpus: int | None, on_progress: Callable[[Progress], None] | None = None,
+                 plan: Plan | None = None) -> None:
         self.spec, self.run_dir, self.storage, self.runner, self.image = spec, run_dir, storage, runner, image
         self.host_cpus, self.on_progress = host_cpus, on_progress
+        self.plan = plan or Plan()
+        self.repeats = self.plan.repeats or spec.search.repeats
         self.searched = spec.space.searched()
         self.grid = spec.search.sampler == "grid"
         self.started = time.time()
@@ -74,6 +86,8 @@ class StudyRun:
 
     @property
     def budget(self) -> int:
+        if self.plan.configurations is not None:
+            return len(self.plan.configurations)
         if self.grid:
             return min(self.spec.search.trials, math.prod(len(v) for v in grid_space(self.searched).values()))
         return self.spec.search.trials
@@ -85,6 +99,7 @@ class StudyRun:
     def run(self) -> None:
         """Measure the baseline (once per study), then run trials up to the budget."""
         self._requeue_interrupted()
+        self._enqueue_plan()
         self.baseline = self.study.user_attrs.get("baseline") or self._measure_baseline()
         while len(self.finished_trials()) < self.budget:
             self._run_one()
@@ -102,6 +117,12 @@ class StudyRun:
             self.study._storage.set_trial_user_attr(trial._trial_id, "outcome", "interrupted")
             self.study.tell(trial.number, state=TrialState.FAIL)
             self.study.enqueue_trial(trial.params, skip_if_exists=False)
+
+    def _enqueue_plan(self) -> None:
+        """Queue the plan's fixed configurations once, when the study is new."""
+        if self.plan.configurations and not self.study.trials:
+            for params in self.plan.configurations:
+                self.study.enqueue_trial(params, skip_if_exists=False)
 
     def _measure_baseline(self) -> dict[str, Any]:
         settings = resolve_trial_settings(self.spec, BASELINE_OVERRIDES)
@@ -134,7 +155,8 @@ class StudyRun:
 
     def write_summary(self, finished: bool) -> dict[str, Any]:
         """Rewrite summary.json from the study (after every trial, so an interruption loses nothing)."""
-        summary = build_summary(self.spec, self.study, self.baseline, self.run_dir.run_id, self.storage, finished)
+        summary = build_summary(self.spec, self.study, self.baseline, self.run_dir.run_id, redact(self.storage),
+                                finished)
         self.run_dir.write_json(self.run_dir.summary_path, summary)
         return summary
 
@@ -145,7 +167,7 @@ class StudyRun:
             return Measurement(settings.params(), outcome="skipped", reason=skip)
         repeats: list[dict[str, Any]] = []
         outcome, reason = "ok", ""
-        for index in range(self.spec.search.repeats):
+        for index in range(self.repeats):
             try:
                 result = self._run_container(settings, folder / f"repeat-{index + 1}")
             except EngineError as exc:

@@ -99,6 +99,7 @@ def _entry(trial: FrozenTrial, spec: Spec) -> dict[str, Any]:
         "reason": attrs.get("reason") or None,
         "feasible": bool(attrs.get("feasible")),
         "params": attrs.get("settings", {}),
+        "optuna_params": trial.params,
         "values": dict(zip([m for m, _ in spec.objectives], trial.values)) if trial.values else None,
         "violations": trial.constraints if trial.state == TrialState.COMPLETE else None,
         "metrics": attrs.get("metrics", {}),

@@ -17,7 +17,7 @@ from orchestrator.spec._workload import WORKLOAD_KINDS, ServiceWorkload
 SAMPLERS = ("tpe", "gp", "random", "grid", "nsga2")
 Direction = Literal["minimize", "maximize"]
 NUMERIC_METRICS = tuple(name for name, m in METRICS.items() if m.kind == "number")
-SPEC_KEYS = ("name", "workload", "container", "space", "objective", "constraints", "search")
+SPEC_KEYS = ("name", "workload", "container", "space", "objective", "constraints", "search", "nightly")
 RESERVED_ENV = ("GOGC", "GOMEMLIMIT", "GOMAXPROCS")
 TIMEOUT_MARGIN_S = 60.0  # added to warmup + duration when no timeout is given
 
@@ -124,6 +124,12 @@ class Search(StrictModel):
     max_engine_failures: Annotated[int, PlainValidator(integer(ge=1))] = 3
 
 
+def _text(value: Any) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError(f"must be a non-empty string, got {show(value)}")
+    return value
+
+
 def _constraints(value: Any) -> tuple[Constraint, ...]:
     """A list of ``METRIC OP VALUE`` strings, each parsed; every malformed one is reported."""
     if value is None:
@@ -141,6 +147,21 @@ def _constraints(value: Any) -> tuple[Constraint, ...]:
     return tuple(parsed)
 
 
+class Nightly(StrictModel):
+    """How ``gctune nightly`` runs and judges a night against the previous one."""
+
+    # study: a full search every night; recheck: re-measure the baseline, the current
+    # recommendation and the top few configurations of the last study (much cheaper).
+    mode: Annotated[Literal["study", "recheck"], PlainValidator(one_of(("study", "recheck")))] = "study"
+    top: Annotated[int, PlainValidator(integer(ge=0))] = 2
+    repeats: Annotated[int, PlainValidator(integer(ge=1))] = 5
+    # A regression is a worsening larger than this share AND significant at this level.
+    threshold_percent: Annotated[float, PlainValidator(number(gt=0))] = 10.0
+    alpha: Annotated[float, PlainValidator(number(gt=0, le=0.5))] = 0.05
+    on_regression: Annotated[str | None, PlainValidator(optional(_text))] = None
+    history: Annotated[str | None, PlainValidator(optional(_text))] = None  # storage URL; default SQLite
+
+
 class Spec(StrictModel):
     """One experiment: a named workload, its container, the settings space, objective, constraints, search."""
 
@@ -152,6 +173,7 @@ class Spec(StrictModel):
     objective: Objective = DEFAULT_OBJECTIVE
     constraints: Annotated[tuple[Constraint, ...], PlainValidator(_constraints)] = ()
     search: Search = Field(default_factory=Search)
+    nightly: Nightly = Field(default_factory=Nightly)
 
     @model_validator(mode="before")
     @classmethod

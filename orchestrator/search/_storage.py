@@ -1,0 +1,40 @@
+"""Where the study lives: any Optuna storage URL, recorded without its password for resuming."""
+
+from __future__ import annotations
+
+import optuna
+from sqlalchemy.engine import make_url
+
+from orchestrator.errors import UsageError
+from orchestrator.store import RunDir
+
+
+def resolve_storage(run_dir: RunDir, requested: str | None) -> str:
+    """The storage URL: as given, as recorded by an earlier session of this run, or the run's SQLite file."""
+    recorded = run_dir.read_json(run_dir.info_path).get("storage") if run_dir.info_path.exists() else None
+    if recorded is None:
+        return requested or run_dir.default_storage
+    if requested and redact(requested) != recorded:
+        raise UsageError(f"--storage {redact(requested)}: this run's study is in {recorded}; resume it there")
+    if requested:
+        return requested
+    if "***" in recorded:  # the password was redacted: it must be given again
+        raise UsageError(f"this run's study is in {recorded}; pass --storage with its password to resume it")
+    return recorded
+
+
+def redact(url: str) -> str:
+    """The URL without its password, as written to run.json and summary.json."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # not an SQLAlchemy URL (e.g. a journal file path): nothing to hide
+        return url
+
+
+def check_storage(url: str) -> None:
+    """Open the storage before any container runs, so a bad URL fails fast with a clear message."""
+    try:
+        optuna.storages.get_storage(url)
+    except Exception as exc:  # driver missing, server down, bad URL: all are the user's to fix
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise UsageError(f"--storage {redact(url)}: cannot open this Optuna storage: {first[:300]}") from exc
