@@ -37,6 +37,7 @@ import statistics
 import subprocess
 import sys
 import threading
+import textwrap
 import time
 import types
 from pathlib import Path
@@ -68,7 +69,8 @@ OBJECTIVE = "gc_cpu_percent"
 SAMPLERS = ["tpe", "gp", "random", "nsga2"]
 SEEDS = range(10)
 BUDGET = 40
-WITHIN = 0.05  # "within 5% of the grid's best feasible value"
+WITHIN = 0.05  # "within 5% of the grid's best feasible value" (--within changes it)
+GAP_AT = (10, 20, 40)  # also report how far from the grid's best the best feasible trial is after this many
 
 # The workload and container of experiments/quickstart.yaml, with a shorter warm-up and window.
 COMMON = """\
@@ -138,7 +140,7 @@ def _machine() -> dict[str, Any]:
             "python": platform.python_version(), "optuna": optuna.__version__}
 
 
-def _other_gctune_containers() -> int | None:
+def _other_gctune_containers(run_id: str) -> int | None:
     """Running gctune containers that are not ours (other people's runs compete for the 2 cores)."""
     try:
         out = subprocess.run(["docker", "ps", "--filter", "label=gctune.run", "--format",
@@ -147,20 +149,21 @@ def _other_gctune_containers() -> int | None:
         return None
     if out.returncode != 0:
         return None
-    return sum(1 for line in out.stdout.split() if line and line != RUN_ID)
+    return sum(1 for line in out.stdout.split() if line and line != run_id)
 
 
 class _LoadWatcher(threading.Thread):
     """Every 10 s: the 1-minute load average and whether someone else's gctune container is running."""
 
-    def __init__(self) -> None:
+    def __init__(self, run_id: str) -> None:
         super().__init__(daemon=True)
+        self.run_id = run_id
         self.samples: list[dict[str, Any]] = []
         self.stop = threading.Event()
 
     def run(self) -> None:
         while not self.stop.wait(10):
-            self.samples.append({"load1": os.getloadavg()[0], "other_gctune_containers": _other_gctune_containers()})
+            self.samples.append({"load1": os.getloadavg()[0], "other_gctune_containers": _other_gctune_containers(self.run_id)})
 
 
 def _choice_label(gomemlimit_bytes: int | None, memory_bytes: int) -> str:
@@ -173,9 +176,10 @@ def _choice_label(gomemlimit_bytes: int | None, memory_bytes: int) -> str:
     raise ValueError(f"GOMEMLIMIT {gomemlimit_bytes} is not one of {GOMEMLIMIT_CHOICES} of {memory_bytes}")
 
 
-def measure(fresh: bool) -> int:
+def measure(fresh: bool, run_id: str = RUN_ID, save: bool = True) -> int:
+    """Run the grid with the real CLI; save it as the replay table, or (save=False) compare it with it."""
     gctune = REPO / ".venv" / "bin" / "gctune"
-    run_dir = RESULTS / SPEC_NAME / RUN_ID
+    run_dir = RESULTS / SPEC_NAME / run_id
     if run_dir.exists():
         if not fresh:
             print(f"{run_dir} exists; pass --fresh to delete it and measure again "
@@ -185,12 +189,12 @@ def measure(fresh: bool) -> int:
     RESULTS.mkdir(parents=True, exist_ok=True)
     spec_path = RESULTS / "grid.yaml"
     spec_path.write_text(GRID_SPEC)
-    command = [str(gctune), "run", str(spec_path), "--results-dir", str(RESULTS), "--run-id", RUN_ID, "--json"]
+    command = [str(gctune), "run", str(spec_path), "--results-dir", str(RESULTS), "--run-id", run_id, "--json"]
     print("running:", " ".join(os.path.relpath(c, REPO) if c.startswith("/") else c for c in command),
           file=sys.stderr, flush=True)
 
-    watcher = _LoadWatcher()
-    before = {"load1": os.getloadavg()[0], "other_gctune_containers": _other_gctune_containers()}
+    watcher = _LoadWatcher(run_id)
+    before = {"load1": os.getloadavg()[0], "other_gctune_containers": _other_gctune_containers(run_id)}
     started = time.monotonic()
     started_at = dt.datetime.now(dt.timezone.utc)
     watcher.start()
@@ -237,7 +241,7 @@ def measure(fresh: bool) -> int:
         "about": "Measured once by `benchmarks/samplers.py --measure` (a real `gctune run` of the grid below); "
                  "`benchmarks/samplers.py` replays sampler studies against this table.",
         "date": started_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "command": "gctune run benchmarks/results/grid.yaml --results-dir benchmarks/results --run-id grid --json",
+        "command": f"gctune run benchmarks/results/grid.yaml --results-dir benchmarks/results --run-id {run_id} --json",
         "wall_seconds": round(wall, 1),
         "go_version": run_json.get("go_toolchain"),
         "gctune_version": run_json.get("gctune_version"),
@@ -262,10 +266,39 @@ def measure(fresh: bool) -> int:
         if summary.get("recommended") else None,
         "points": points,
     }
+    if not save:
+        print(f"measured the grid again in {wall:.0f} s of gctune run (load: {data['load']})", file=sys.stderr)
+        print_grid(data)
+        compare(json.loads(MEASURED.read_text()), data)
+        return 0
     MEASURED.write_text(json.dumps(data, indent=1) + "\n")
     print(f"wrote {MEASURED.relative_to(REPO)} ({len(points)} points) in {wall:.0f} s of gctune run", file=sys.stderr)
     print_grid(data)
     return 0
+
+
+def compare(saved: dict[str, Any], again: dict[str, Any]) -> None:
+    """How much a second measurement of the same grid moves: the noise frozen into the replay table."""
+    first = {(p["GOGC"], p["GOMEMLIMIT"]): p for p in saved["points"]}
+    ratios, flips = [], []
+    for p in again["points"]:
+        q = first.get((p["GOGC"], p["GOMEMLIMIT"]))
+        if q is None or q[OBJECTIVE] is None or p[OBJECTIVE] is None:
+            continue
+        ratios.append(p[OBJECTIVE] / q[OBJECTIVE])
+        if p["feasible"] != q["feasible"]:
+            flips.append(f"GOGC={p['GOGC']}/{p['GOMEMLIMIT']}")
+    deviations = sorted(abs(r - 1) for r in ratios)
+    print(f"\nagainst {MEASURED.relative_to(REPO)} ({saved['date']}): {OBJECTIVE} ratio again/saved over "
+          f"{len(ratios)} points: median |change| {100 * statistics.median(deviations):.0f}%, "
+          f"90th percentile {100 * deviations[int(0.9 * (len(deviations) - 1))]:.0f}%, "
+          f"max {100 * deviations[-1]:.0f}%")
+    print(f"feasibility changed at: {', '.join(flips) or 'no point'}")
+    for label, data in (("saved", saved), ("again", again)):
+        ranked = sorted((p for p in data["points"] if p["feasible"] and p[OBJECTIVE] is not None),
+                        key=lambda p: p[OBJECTIVE])[:5]
+        print(f"best 5 feasible, {label}: " + ", ".join(
+            f"GOGC={p['GOGC']}/{p['GOMEMLIMIT']} {p[OBJECTIVE]:.1f}" for p in ranked))
 
 
 def print_grid(data: dict[str, Any]) -> None:
@@ -332,6 +365,7 @@ def replay_study(table: Table, sampler: str, seed: int) -> dict[str, Any]:
                                                        grid_space(searched), spec.search.trials),
                                 directions=[d for _, d in spec.objectives])
     first_hit, seen, started = None, [], time.perf_counter()
+    best_found, best_at = math.inf, {}
     for number in range(1, budget + 1):
         trial = study.ask()
         settings = resolve_trial_settings(spec, suggest(trial, searched, grid))
@@ -356,7 +390,11 @@ def replay_study(table: Table, sampler: str, seed: int) -> dict[str, Any]:
         study.tell(trial, [value])
         if first_hit is None and table.hits(point):
             first_hit = number
+        if point["feasible"]:
+            best_found = min(best_found, point["value"])
+        best_at[number] = best_found
     return {"first_hit": first_hit, "budget": budget, "distinct_points": len(set(seen)),
+            "gap": {n: (best_at[min(n, budget)] / table.best - 1) for n in GAP_AT},
             "seconds": time.perf_counter() - started}
 
 
@@ -367,6 +405,20 @@ def random_hit_probability(table: Table) -> float:
     edges = [logs[0]] + [(a + b) / 2 for a, b in zip(logs, logs[1:])] + [logs[-1]]
     width = {g: (edges[i + 1] - edges[i]) / (logs[-1] - logs[0]) for i, g in enumerate(table.gogcs)}
     return sum(width[p["GOGC"]] / len(GOMEMLIMIT_CHOICES) for p in table.data["points"] if table.hits(p))
+
+
+REPLAY_TEXT = (
+    "Replay: the workload was measured once, on a 9 x 6 grid (benchmarks/grid-measured.json). Each replayed "
+    "trial asks gctune's own sampler (create_sampler) and suggest() for a configuration, over the space a user "
+    "would write (GOGC a log range 25..400, GOMEMLIMIT choices), and is answered with the measured grid point "
+    "nearest in log(GOGC) with the same GOMEMLIMIT choice: its gc_cpu_percent, and the constraint values "
+    "gctune itself sets with trial.set_constraint. Every study sees the same number for the same "
+    "configuration, so the spread between seeds and samplers comes from the samplers alone; the measurement "
+    "noise is frozen into the table, not re-drawn per trial.")
+
+
+def _pct(x: float) -> str:
+    return "never" if math.isinf(x) else f"{100 * x:.0f}%"
 
 
 def _fmt(n: float | None) -> str:
@@ -380,6 +432,7 @@ def replay(samplers: list[str], seeds: list[int]) -> int:
     optuna.logging.set_verbosity(optuna.logging.ERROR)
     data = json.loads(MEASURED.read_text())
     table = Table(data)
+    print(textwrap.fill(REPLAY_TEXT, 100) + "\n")
     hitting = [p for p in data["points"] if table.hits(p)]
     best = min((p for p in data["points"] if p["feasible"] and p["state"] == "COMPLETE"), key=lambda p: p["value"])
     print(f"grid measured {data['date']} ({data['go_version']}, {data['machine']['cpus']} CPUs, "
@@ -394,7 +447,7 @@ def replay(samplers: list[str], seeds: list[int]) -> int:
         print(f"one uniformly random configuration hits with p = {p:.3f}: expected median "
               f"{math.ceil(math.log(0.5) / math.log(1 - p)) if p < 1 else 1} trials, "
               f"P(no hit in {BUDGET}) = {(1 - p) ** BUDGET:.2f}")
-    print()
+    print(flush=True)
 
     rows, notes = [], []
     for sampler in samplers:
@@ -402,8 +455,7 @@ def replay(samplers: list[str], seeds: list[int]) -> int:
         try:
             for seed in seeds:
                 results.append(replay_study(table, sampler, seed))
-                print(f"  {sampler} seed {seed}: first hit at trial {_fmt(results[-1]['first_hit'])}",
-                      file=sys.stderr, flush=True)
+            print(f"  replayed {sampler}: {len(results)} seeds", file=sys.stderr, flush=True)
         except SpecError as exc:  # gp without torch/scipy
             notes.append(f"{sampler}: skipped ({exc})")
             continue
@@ -418,16 +470,18 @@ def replay(samplers: list[str], seeds: list[int]) -> int:
             "seeds": len(firsts),
             "per_seed": firsts,
             "distinct": statistics.median(r["distinct_points"] for r in results),
+            "gap": {n: statistics.median(r["gap"][n] for r in results) for n in GAP_AT},
             "seconds": statistics.mean(r["seconds"] for r in results),
         })
 
-    header = ["sampler", "budget", "median", "worst", "missed", "distinct pts", "s/study",
-              f"trials to first hit, seeds {seeds[0]}..{seeds[-1]}"]
+    header = ["sampler", "budget", "median", "worst", "missed", *(f"gap@{n}" for n in GAP_AT), "distinct",
+              "s/study", f"trials to first hit, seeds {seeds[0]}..{seeds[-1]}"]
     lines = [[r["sampler"], str(r["budget"]), _fmt(r["median"]), _fmt(r["worst"]),
-              f"{r['missed']}/{r['seeds']}", _fmt(r["distinct"]), f"{r['seconds']:.1f}",
-              " ".join(_fmt(f) if f is not None else "-" for f in r["per_seed"])] for r in rows]
+              f"{r['missed']}/{r['seeds']}", *(_pct(r["gap"][n]) for n in GAP_AT), _fmt(r["distinct"]),
+              f"{r['seconds']:.1f}", " ".join(_fmt(f) if f is not None else "-" for f in r["per_seed"])]
+             for r in rows]
     widths = [max(len(h), *(len(line[i]) for line in lines)) for i, h in enumerate(header)]
-    right = {1, 2, 3, 4, 5, 6}
+    right = set(range(1, len(header) - 1))
 
     def show(cells: list[str]) -> str:
         return "  ".join(c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in enumerate(zip(cells, widths))).rstrip()
@@ -437,32 +491,36 @@ def replay(samplers: list[str], seeds: list[int]) -> int:
     print(show(["-" * w for w in widths]))
     for line in lines:
         print(show(line))
-    print(f"\nmedian/worst over seeds; >{BUDGET} = not reached within the budget; missed = seeds that never "
-          f"reached it; distinct pts = median number of different grid points a study's trials landed on; "
-          f"'-' in the per-seed list = never.")
+    print(f"\nmedian, worst: trials until the first hit, over the seeds (>{BUDGET}: not within the budget); "
+          f"missed: seeds that never hit; gap@N: median over seeds of how far the best feasible value after N "
+          f"trials is above the grid's best (0% = found it); distinct: median number of different grid points "
+          f"a study's trials landed on; '-' in the per-seed list: never.")
     print("grid: gctune's grid sampler over the 54 measured points (budget = grid size, so it always ends on "
           "the best). Optuna's GridSampler visits the grid in an order shuffled with the seed (seed unset = 0), "
           "so its row varies with the seed like the others.")
     for note in notes:
         print("note:", note)
-    print("\nReplay: the workload was measured once, on the grid. Each replayed trial asks gctune's own sampler "
-          "and suggest() for a configuration and is answered with the measured point nearest in log(GOGC) with "
-          "the same GOMEMLIMIT choice, with gctune's own constraint values. Every study sees the same numbers "
-          "for the same configuration, so the spread between seeds and samplers comes from the samplers only, "
-          "not from measurement noise, which is frozen into the table.")
     return 0
 
 
 def main() -> int:
+    global WITHIN
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--measure", action="store_true", help="run the real grid with gctune and save it")
+    parser.add_argument("--noise-check", action="store_true",
+                        help="run the same grid again (run id grid-again) and compare it with the saved table")
     parser.add_argument("--fresh", action="store_true", help="with --measure: delete a previous grid run first")
     parser.add_argument("--samplers", default=",".join(SAMPLERS + ["grid"]),
                         help="comma-separated samplers to replay (default: %(default)s)")
     parser.add_argument("--seeds", type=int, default=len(SEEDS), help="seeds 0..N-1 (default: %(default)s)")
+    parser.add_argument("--within", type=float, default=WITHIN * 100,
+                        help="target: within this many percent of the grid's best (default: %(default)g)")
     args = parser.parse_args()
+    WITHIN = args.within / 100
     if args.measure:
         return measure(args.fresh)
+    if args.noise_check:
+        return measure(args.fresh, run_id="grid-again", save=False)
     return replay([s for s in args.samplers.split(",") if s], list(range(args.seeds)))
 
 

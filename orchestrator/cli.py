@@ -119,6 +119,7 @@ def run(spec_path: str, results_dir: str, run_id: str | None, resume: str | None
         click.echo(json.dumps(summary, indent=2, default=str))
     else:
         console.stdout.print(console.summary_text(summary, run_dir.root), soft_wrap=True)
+        console.stdout.print(f"report: {run_dir.root / 'report.html'}", soft_wrap=True)
 
 
 @cli.command()
@@ -156,6 +157,20 @@ def history(experiment_dir: str, storage: str | None, as_json: bool) -> None:
         click.echo(json.dumps([n.to_dict() for n in nights], indent=2, default=str))
     else:
         console.stdout.print(console.history_table(nights))
+
+
+@cli.command()
+@click.argument("run_dir", metavar="RUN_DIR", type=click.Path(file_okay=False))
+@click.option("--format", "formats", default="html,md,json", show_default=True,
+              help="Comma-separated: html (one self-contained page), md (with PNGs beside it), json.")
+@click.option("--production-go", metavar="VERSION", help="The Go release production runs, e.g. 1.24, to warn "
+                                                          "when the measurement used another.")
+def report(run_dir: str, formats: str, production_go: str | None) -> None:
+    """Write the recommendation report of a run directory (gctune run writes it too)."""
+    from orchestrator.report import write_reports
+
+    for path in write_reports(Path(run_dir), formats.split(","), production_go):
+        console.stdout.print(str(path), soft_wrap=True)
 
 
 @cli.group()

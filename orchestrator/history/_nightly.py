@@ -14,6 +14,7 @@ from typing import Any
 
 from orchestrator.history._regression import compare
 from orchestrator.history._store import HistoryStore, Night
+from orchestrator.report import write_reports
 from orchestrator.search import Plan, Progress, RunOptions, run_study
 from orchestrator.spec import Spec, load_spec
 from orchestrator.store import RunDir
@@ -37,22 +38,22 @@ def history_store(spec: Spec, results_dir: Path) -> HistoryStore:
 
 
 def run_nightly(spec_path: Path, options: RunOptions, on_progress: Callable[[Progress], None] | None = None,
-                on_start: Callable[[RunDir], None] | None = None,
-                on_report: Callable[[RunDir, Night], str | None] | None = None) -> NightlyResult:
-    """Run tonight's study (or recheck), record it, compare it, and act on a regression."""
+                on_start: Callable[[RunDir], None] | None = None) -> NightlyResult:
+    """Run tonight's study (or recheck), record it, compare it, report it, and act on a regression."""
     spec = load_spec(spec_path)
     history = history_store(spec, options.results_dir)
     key = comparable_key(spec)
     previous = next((n for n in reversed(history.nights(spec.name)) if n.comparable_key == key), None)
     plan = _plan(spec, previous)
-    run_dir, summary = run_study(spec_path, options, on_progress, on_start, plan)
+    run_dir, summary = run_study(spec_path, options, on_progress, on_start, plan, write_report=False)
     night = night_from_summary(spec, run_dir, summary, key, mode="recheck" if plan else "study")
     judge(night, previous, spec)
-    night.report = on_report(run_dir, night) if on_report else None
+    night.report = str((run_dir.root / "report.html").resolve())
     history.append(night)
     run_dir.write_json(run_dir.root / "night.json", night.to_dict())
+    write_reports(run_dir.root)  # after the append, so the trend section includes tonight
     if night.verdict == "regression" and spec.nightly.on_regression:
-        _notify(spec.nightly.on_regression, night.report or str(run_dir.summary_path))
+        _notify(spec.nightly.on_regression, night.report)
     return NightlyResult(run_dir, night, previous)
 
 

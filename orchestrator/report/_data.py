@@ -48,6 +48,7 @@ class ReportData:
     traces: dict[str, list[TraceRun]] = field(default_factory=dict)  # "baseline", "recommended"
     study: Any = None  # optuna.Study, or None when the storage cannot be opened
     study_problem: str | None = None  # why there is no study
+    nights: list[dict[str, Any]] = field(default_factory=list)  # nightly runs up to this one, oldest first
 
     @property
     def experiment(self) -> str:
@@ -80,9 +81,16 @@ class ReportData:
         return str(version) if version else None
 
     def searched_settings(self) -> dict[str, Any]:
-        """The spec's space entries that vary (a range, or a list of more than one value)."""
-        space = self.spec.get("space") or {}
-        return {k: v for k, v in space.items() if isinstance(v, dict) or (isinstance(v, list) and len(v) > 1)}
+        """The spec's space entries that vary (a range, or a list of more than one value); without a
+        readable spec, the settings whose values differ between trials."""
+        space = self.spec.get("space")
+        if isinstance(space, dict) and space:
+            return {k: v for k, v in space.items() if isinstance(v, dict) or (isinstance(v, list) and len(v) > 1)}
+        names: dict[str, Any] = {}
+        for name in ("GOGC", "GOMEMLIMIT", "GOMAXPROCS", "cpus", "memory"):
+            if len({repr((t.get("params") or {}).get(name)) for t in self.trials}) > 1:
+                names[name] = None
+        return names
 
 
 def load_report_data(run_dir: Path) -> ReportData:
@@ -108,7 +116,22 @@ def load_report_data(run_dir: Path) -> ReportData:
     elif recommended.get("trial") == "baseline":
         data.traces["recommended"] = data.traces["baseline"]
     data.study, data.study_problem = _load_study(store, summary)
+    data.nights = _nights(store, data)
     return data
+
+
+def _nights(store: RunDir, data: ReportData) -> list[dict[str, Any]]:
+    """For a nightly run: the experiment's history up to this night, for the trend section."""
+    night_file = store.root / "night.json"
+    if not night_file.exists():
+        return []
+    from orchestrator.history import HistoryStore
+
+    nightly = data.spec.get("nightly") if isinstance(data.spec.get("nightly"), dict) else {}
+    url = nightly.get("history") or HistoryStore.default_url(store.root.parent)
+    nights = [n.to_dict() for n in HistoryStore(url).nights(data.experiment)]
+    ids = [n["run_id"] for n in nights]
+    return nights[: ids.index(data.run_id) + 1] if data.run_id in ids else nights
 
 
 def _read_json(path: Path) -> dict[str, Any]:

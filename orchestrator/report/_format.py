@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import statistics
+
 from typing import Any
 
 from orchestrator.metrics import METRICS
@@ -111,3 +113,22 @@ def settings_text(params: dict[str, Any] | None, only: tuple[str, ...] = SETTING
         return "-"
     names = [n for n in SETTING_ORDER if n in params and n in only] + [n for n in params if n not in SETTING_ORDER]
     return ", ".join(f"{n}={setting_value(n, params.get(n), params)}" for n in names)
+
+
+TREND_HEADERS = ("night", "Go", "workload", "recommended", "objective median [min, max]", "Go's defaults",
+                 "verdict")
+
+
+def trend_rows(nights: list[dict[str, Any]]) -> list[list[str]]:
+    """The trend table's cells, one row per night, oldest first."""
+    return [[n["date"], n.get("go_version") or "-", n.get("workload_hash") or "-",
+             settings_text(n["recommended"]) if n.get("recommended") else "-",
+             _median_range(n["objective_values"]), _median_range(n["baseline_values"]), n["verdict"]]
+            for n in nights]
+
+
+def _median_range(values: list[float]) -> str:
+    if not values:
+        return "-"
+    ordered = sorted(values)
+    return f"{statistics.median(ordered):.3g} [{ordered[0]:.3g}, {ordered[-1]:.3g}]"

@@ -228,7 +228,8 @@ def _confidence(data: ReportData) -> Confidence:
     repeats = repeats_of(rec, metric)
     width = _relative_width(ours) if repeats and repeats > 1 else None
     better = None
-    if rec.get("trial") != "baseline" and repeats and repeats > 1 and overlaps(ours, base) is False:
+    if rec.get("trial") != "baseline" and repeats and repeats > 1 and overlaps(ours, base) is False \
+            and is_number(ours.get("median")) and is_number(base.get("median")):
         better = (ours["median"] < base["median"]) == (direction == "minimize")
     separated = None if better is None and (rec.get("trial") == "baseline" or overlaps(ours, base) is None) \
         else better is True

@@ -12,7 +12,8 @@ from typing import Any
 
 from orchestrator.metrics import METRICS
 from orchestrator.report._analysis import is_number
-from orchestrator.report._format import SETTING_ORDER, label, metric_value, setting_value, settings_text, spread_text
+from orchestrator.report._format import (
+    SETTING_ORDER, TREND_HEADERS, label, metric_value, setting_value, settings_text, spread_text, trend_rows)
 from orchestrator.report._plots import trial_kind
 from orchestrator.report._report import Report
 
@@ -60,8 +61,10 @@ th, td { border: 1px solid #d6d6d6; padding: 4px 8px; text-align: left; vertical
 th code { white-space: normal; }
 th { background: #f0f0f0; }
 td.num { text-align: right; white-space: normal; }
+td.reason { overflow-wrap: anywhere; min-width: 8em; }
 tr.rec td { font-weight: 600; background: #eef6ee; }
 tr.base td { background: #f7f7f7; }
+@media (max-width: 900px) { th, td { padding: 3px 5px; } }
 @media (max-width: 700px) { body { font-size: 14px; } main { padding: 10px; } table { font-size: 0.82em; } }
 @media print { .card { break-inside: avoid; } figure { break-inside: avoid; } }
 """
@@ -93,6 +96,7 @@ def render_html(report: Report) -> str:
         _warnings(report),
         _snippets(report),
         _comparison(report),
+        _trend(report),
         _plots(report),
         _trials(report),
         _method(report),
@@ -191,6 +195,17 @@ def _metric_cell(entry: dict[str, Any], metric: str) -> str:
     return text
 
 
+def _trend(report: Report) -> str:
+    """Nightly runs only: one row per night, with its verdict."""
+    if not report.data.nights:
+        return ""
+    rows = "".join(f"<tr><td>{esc(cells[0])}</td>" + "".join(f"<td>{esc(c)}</td>" for c in cells[1:]) + "</tr>"
+                   for cells in trend_rows(report.data.nights))
+    head = "".join(f"<th>{esc(h)}</th>" for h in TREND_HEADERS)
+    return (f"<section><h2>Trend</h2><div class=\"table-wrap\"><table><thead><tr>{head}</tr></thead>"
+            f"<tbody>{rows}</tbody></table></div></section>")
+
+
 def _plots(report: Report) -> str:
     parts = ["<h2 id=\"figures\">Figures</h2>"]
     for plot in report.plots:
@@ -216,19 +231,27 @@ def _trials(report: Report) -> str:
         return "<h2 id=\"trials\">Trials</h2>\n<p class=\"skipped\">No trial has finished yet.</p>"
     metrics = [m for m, _ in data.objectives]
     metrics += [m for m in ("gc_cpu_percent", "peak_memory_bytes") if m not in metrics]
-    header = ["trial", "result", "GOGC", "GOMEMLIMIT", "GOMAXPROCS", "cpus", "memory"] + [label(m) for m in metrics]
-    header += ["reason"]
+    columns, _ = report.trial_columns()
+    header = ["trial", "result"] + columns + [label(m) for m in metrics] + ["reason"]
     rec_trial = (data.recommended or {}).get("trial")
-    rows = [_trial_row("baseline", data.baseline, metrics, "base")] if data.baseline else []
+    rows = [_trial_row("baseline", data.baseline, columns, metrics, "base")] if data.baseline else []
     for trial in trials:
-        rows.append(_trial_row(trial.get("trial"), trial, metrics, "rec" if trial.get("trial") == rec_trial else ""))
-    head = "".join(f"<th>{esc(h)}</th>" for h in header)
+        klass = "rec" if trial.get("trial") == rec_trial else ""
+        rows.append(_trial_row(trial.get("trial"), trial, columns, metrics, klass))
+    head = "".join(f"<th>{_breakable(h)}</th>" for h in header)
+    shared = report.constant_settings_text()
+    shared = f" Every run used {esc(shared)}." if shared else ""
     return (f"<h2 id=\"trials\">Trials</h2>\n<p>Every configuration measured; the recommended one is in bold. "
-            f"Values are medians over the repeats.</p>\n<div class=\"table-wrap\"><table><thead><tr>{head}</tr>"
+            f"Values are medians over the repeats.{shared}</p>\n<div class=\"table-wrap\"><table><thead><tr>{head}</tr>"
             f"</thead><tbody>{''.join(rows)}</tbody></table></div>")
 
 
-def _trial_row(number: Any, entry: dict[str, Any], metrics: list[str], klass: str) -> str:
+def _breakable(header: str) -> str:
+    """A column title that may hyphenate where a narrow table needs it."""
+    return esc(header).replace("GOMEMLIMIT", "GOMEM&shy;LIMIT").replace("GOMAXPROCS", "GOMAX&shy;PROCS")
+
+
+def _trial_row(number: Any, entry: dict[str, Any], columns: list[str], metrics: list[str], klass: str) -> str:
     params = entry.get("params") or {}
     if number == "baseline":
         result = "Go's defaults" + ("" if entry.get("feasible", True) else ", broke a constraint")
@@ -239,9 +262,10 @@ def _trial_row(number: Any, entry: dict[str, Any], metrics: list[str], klass: st
             trial_kind(entry)]
     violated = [k for k, v in (entry.get("violations") or {}).items() if is_number(v) and v > 0]
     reason = entry.get("reason") or ("violates " + ", ".join(violated) if violated else "")
-    cells = [str(number), result] + [setting_value(n, params.get(n), params) for n in SETTING_ORDER]
+    cells = [str(number), result] + [setting_value(n, params.get(n), params) for n in columns]
     cells += [metric_value(m, (entry.get("metrics") or {}).get(m)) for m in metrics] + [reason]
-    return f"<tr class=\"{klass}\">" + "".join(f"<td>{esc(c)}</td>" for c in cells) + "</tr>"
+    tds = "".join(f"<td>{esc(c)}</td>" for c in cells[:-1]) + f"<td class=\"reason\">{esc(cells[-1])}</td>"
+    return f"<tr class=\"{klass}\">{tds}</tr>"
 
 
 def _method(report: Report) -> str:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from orchestrator.report._format import SETTING_ORDER, label, metric_value, setting_value, settings_text
+from orchestrator.report._format import (
+    SETTING_ORDER, TREND_HEADERS, label, metric_value, setting_value, settings_text, trend_rows)
 from orchestrator.report._plots import trial_kind
 from orchestrator.report._report import Report
 
@@ -37,7 +38,8 @@ def render_markdown(report: Report) -> str:
     lines = [f"# gctune report: {md(data.experiment)}", "",
              f"Run {code(data.run_id)} · {'finished' if head.finished else 'unfinished'} · measured with Go "
              f"**{md(head.go_version or 'unknown')}** · generated {md(report.generated_at)}", ""]
-    lines += _headline(report) + _warnings(report) + _snippets(report) + _comparison(report) + _plots(report)
+    lines += _headline(report) + _warnings(report) + _snippets(report) + _comparison(report) + _trend(report)
+    lines += _plots(report)
     lines += _trials(report) + _method(report)
     return "\n".join(lines).rstrip() + "\n"
 
@@ -114,6 +116,15 @@ def _comparison(report: Report) -> list[str]:
     return lines + [""]
 
 
+def _trend(report: Report) -> list[str]:
+    """Nightly runs only: one row per night, with its verdict."""
+    if not report.data.nights:
+        return []
+    lines = ["## Trend", "", _row(list(TREND_HEADERS)), _row(["---"] * len(TREND_HEADERS))]
+    lines += [_row([md(c) for c in cells]) for cells in trend_rows(report.data.nights)]
+    return lines + [""]
+
+
 def _plots(report: Report) -> list[str]:
     lines = ["## Figures", ""]
     for plot in report.plots:
@@ -133,9 +144,11 @@ def _trials(report: Report) -> list[str]:
         return ["## Trials", "", "No trial has finished yet.", ""]
     metrics = [m for m, _ in data.objectives]
     metrics += [m for m in ("gc_cpu_percent", "peak_memory_bytes") if m not in metrics]
-    header = ["trial", "result", "GOGC", "GOMEMLIMIT", "GOMAXPROCS", "cpus", "memory"] + [md(label(m)) for m in metrics]
-    lines = ["## Trials", "", "Values are medians over the repeats; the recommended trial is in bold.", "",
-             _row(header), _row(["---"] * len(header))]
+    columns, _ = report.trial_columns()
+    header = ["trial", "result"] + columns + [md(label(m)) for m in metrics]
+    shared = report.constant_settings_text()
+    lines = ["## Trials", "", "Values are medians over the repeats; the recommended trial is in bold."
+             + (f" Every run used {md(shared)}." if shared else ""), "", _row(header), _row(["---"] * len(header))]
     rec_trial = (data.recommended or {}).get("trial")
     entries: list[tuple[Any, dict[str, Any]]] = [("baseline", data.baseline)] if data.baseline else []
     entries += [(t.get("trial"), t) for t in data.trials]
@@ -146,7 +159,7 @@ def _trials(report: Report) -> list[str]:
             "thrashing": "thrashing", "skipped": "skipped", "failed": "failed"}[trial_kind(entry)]
         if number == "baseline" and entry.get("outcome") not in (None, "ok"):
             result += f" ({entry.get('outcome')})"
-        cells = [md(number), md(result)] + [md(setting_value(n, params.get(n), params)) for n in SETTING_ORDER]
+        cells = [md(number), md(result)] + [md(setting_value(n, params.get(n), params)) for n in columns]
         cells += [md(metric_value(m, (entry.get("metrics") or {}).get(m))) for m in metrics]
         if number == rec_trial and number != "baseline":
             cells = [f"**{c}**" for c in cells]

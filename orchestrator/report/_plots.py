@@ -94,6 +94,11 @@ def render_plots(data: ReportData, importance: Importance) -> list[Plot]:
         ("history", "Optimisation history",
          "Each trial's objective in the order the search ran them, and the best feasible value found so far.",
          lambda: _history(data)),
+        ("trend", "Trend: night by night",
+         "Nightly runs of this experiment: the median objective at each night's recommendation and at Go's "
+         "defaults, with the range of the repeats, and the peak memory at the recommendation. Crosses mark "
+         "nights judged a regression (worse by more than the threshold and significant).",
+         lambda: _trend(data)),
         ("importance", "Which settings mattered most",
          "How much of the objective's variation each searched setting explains (Optuna's parameter importance).",
          lambda: _importance(importance)),
@@ -175,11 +180,16 @@ def _objective_vs_settings(data: ReportData) -> tuple[Figure | None, str | None]
     if not trials or not data.objectives:
         return None, "Not drawn: no trial has finished yet."
     objectives = data.objectives
-    figure, axes = _figure(len(objectives), len(settings), height=3.6)
+    cols = min(3, len(settings))
+    per_objective = math.ceil(len(settings) / cols)
+    figure, axes = _figure(len(objectives) * per_objective, cols, height=3.6)
+    for spare in range(len(settings), per_objective * cols):  # empty cells of each objective's last row
+        for row in range(len(objectives)):
+            axes[row * per_objective * cols + spare].set_visible(False)
     rec = data.recommended or {}
     for row, (metric, direction) in enumerate(objectives):
         for col, name in enumerate(settings):
-            ax = axes[row * len(settings) + col]
+            ax = axes[row * per_objective * cols + col]
             getter, xlabel, log = _setting_axis(data, name)
             _setting_panel(ax, trials, rec, data.baseline, metric, getter, log)
             ax.set_xlabel(xlabel)
@@ -187,7 +197,7 @@ def _objective_vs_settings(data: ReportData) -> tuple[Figure | None, str | None]
                                                  else " (higher is better)"))
             ax.set_title(f"{label(metric)} vs {name}", fontsize=10)
             ax.grid(True, linestyle=":", linewidth=0.6)
-    _legend(figure, axes)
+    _legend(figure, [ax for ax in axes if ax.get_visible()])
     figure.suptitle("Objective against each searched setting")
     return figure, None
 
@@ -464,6 +474,48 @@ def _history(data: ReportData) -> tuple[Figure | None, str | None]:
     axes[-1].set_xlabel("trial number (search order)")
     _legend(figure, axes)
     return figure, None
+
+
+# -- trend (nightly) -------------------------------------------------------------------------------------------
+
+
+def _trend(data: ReportData) -> tuple[Figure | None, str | None]:
+    if not data.nights:
+        return None, "Not drawn: this is not a nightly run (gctune nightly records the history it shows)."
+    nights = data.nights
+    metric = nights[-1]["objective"]
+    figure, (top, bottom) = _figure(2, 1, height=3.2, sharex=True)
+    xs = list(range(1, len(nights) + 1))
+    for key, style, name in (("objective_values", RECOMMENDED, "at the recommendation"),
+                             ("baseline_values", BASELINE, "at Go's defaults")):
+        _ranged(top, xs, [[_scaled(metric, v) for v in n[key]] for n in nights], style, name)
+    _ranged(bottom, xs, [[v / 2**20 for v in n["peak_memory_values"]] for n in nights], RECOMMENDED,
+            "peak memory at the recommendation")
+    bad = [x for x, n in zip(xs, nights) if n["verdict"] == "regression"]
+    for ax in (top, bottom):
+        for x in bad:
+            ax.axvline(x, color="#d73027", linestyle=":", linewidth=1.2)
+        ax.grid(True, linestyle=":", linewidth=0.6)
+    if bad:
+        top.scatter(bad, [top.get_ylim()[1]] * len(bad), marker="x", s=70, color="#d73027", label="regression")
+    top.set_ylabel(_axis_label(metric))
+    bottom.set_ylabel("peak memory (MiB)")
+    bottom.set_xlabel("night")
+    bottom.set_xticks(xs, [n["date"][:10] + "\n" + n["run_id"][-4:] for n in nights], fontsize=7)
+    _legend(figure, [top, bottom])
+    return figure, None
+
+
+def _ranged(ax: Axes, xs: list[int], samples: list[list[float]], style: _Style, name: str) -> None:
+    """Median per night with the min-max range of its repeats as error bars."""
+    points = [(x, sorted(v)) for x, v in zip(xs, samples) if v]
+    if not points:
+        return
+    mids = [v[len(v) // 2] if len(v) % 2 else (v[len(v) // 2 - 1] + v[len(v) // 2]) / 2 for _, v in points]
+    ax.errorbar([x for x, _ in points], mids, yerr=[[m - v[0] for m, (_, v) in zip(mids, points)],
+                                                    [v[-1] - m for m, (_, v) in zip(mids, points)]],
+                fmt=style.marker, color=style.color, mfc=style.color if style.filled else "white", capsize=3,
+                linestyle="-" if style.filled else "--", linewidth=1, markersize=8, label=name)
 
 
 # -- importance -----------------------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from orchestrator.report._data import ReportData
+from orchestrator.report._format import SETTING_ORDER, settings_text
 from orchestrator.report._headline import Headline, build_headline
 from orchestrator.report._importance import Importance, compute_importance
 from orchestrator.report._plots import Plot, render_plots
@@ -37,10 +38,26 @@ class Report:
         """The PNG's path relative to the run directory, when the figure was drawn."""
         return f"{PLOT_FOLDER}/{plot.filename}" if plot.png is not None else None
 
+    def constant_settings_text(self) -> str:
+        """``GOMAXPROCS=auto, cpus=1, memory=256MiB``: what every trial shared."""
+        return settings_text(self.trial_columns()[1]) if self.trial_columns()[1] else ""
+
     def compared_metrics(self) -> list[str]:
         """The metrics of the comparison table: the objectives first, then the usual suspects."""
         names = [m for m, _ in self.data.objectives]
         return names + [m for m in COMPARED_METRICS if m not in names]
+
+    def trial_columns(self) -> tuple[list[str], dict[str, Any]]:
+        """The settings that differ between the baseline and the trials (table columns), and the rest."""
+        entries = ([self.data.baseline] if self.data.baseline else []) + self.data.trials
+        varying, constant = [], {}
+        for name in SETTING_ORDER:
+            values = {repr((e.get("params") or {}).get(name)) for e in entries}
+            if len(values) > 1 or name in ("GOGC", "GOMEMLIMIT"):
+                varying.append(name)
+            elif entries:
+                constant[name] = (entries[0].get("params") or {}).get(name)
+        return varying, constant
 
     def to_dict(self, files: dict[str, str | None] | None = None) -> dict[str, Any]:
         """The report's data, for report.json."""

@@ -7,11 +7,13 @@ the crontab, comments and environment settings included, is written back exactly
 The line runs the command under ``flock -n`` so that a run still going when the next one is due
 makes the next one skip instead of overlapping::
 
-    0 2 * * * { cd /exp && /usr/bin/flock -n -o ~/.local/state/gctune/gctune-x.lock \\
-        /venv/bin/gctune nightly /exp/x.yaml; } >> ~/.local/state/gctune/gctune-x.log 2>&1 # gctune-job: gctune-x
+    0 2 * * * { cd /exp && /usr/bin/flock -n -o /home/me/.local/state/gctune/gctune-x.lock \\
+        /venv/bin/gctune nightly /exp/x.yaml ; } >> /home/me/.local/state/gctune/gctune-x.log 2>&1 \\
+        # gctune-job: gctune-x
 
-(all on one line, paths absolute). ``GCTUNE_CRONTAB`` names the crontab command, split like a shell
-would (default ``crontab``; e.g. ``crontab -u alice``, or a wrapper script).
+(all on one line; ``%`` is written ``\\%`` because cron reads a bare one as a line break).
+``GCTUNE_CRONTAB`` names the crontab command, split like a shell would (default ``crontab``; e.g.
+``crontab -u alice``, or the path of a wrapper script).
 """
 
 from __future__ import annotations
@@ -149,7 +151,7 @@ def render_cron_line(job: ScheduledJob) -> str:
     if not flock:
         raise GctuneError("the flock command (util-linux) is missing; install it (Debian: apt-get install util-linux)")
     shell = (f"{{ cd {shlex.quote(job.workdir)} && {flock} -n -o {shlex.quote(lock_path(job))} "
-             f"{shlex.join(job.command)}; }} >> {shlex.quote(job.log_path)} 2>&1")
+             f"{shlex.join(job.command)} ; }} >> {shlex.quote(job.log_path)} 2>&1")
     # cron turns an unescaped % into a line break (and the rest into stdin); a backslash keeps it.
     return f"{job.cron} {shell.replace('%', chr(92) + '%')} # {MARKER} {job.name}"
 
@@ -183,13 +185,15 @@ def lock_path(job: ScheduledJob) -> str:
 
 
 def cron_daemon_running() -> bool:
-    """True when a process called cron or crond runs on this machine."""
-    for comm in Path("/proc").glob("[0-9]*/comm"):
+    """True when a live process (not a zombie) called cron or crond runs on this machine."""
+    for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
-            if comm.read_text().strip() in ("cron", "crond"):
-                return True
+            text = stat.read_text()
         except OSError:
             continue
+        name, _, rest = text.partition("(")[2].rpartition(")")
+        if name in ("cron", "crond") and rest.split()[:1] != ["Z"]:
+            return True
     return False
 
 

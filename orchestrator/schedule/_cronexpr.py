@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NoReturn
 
 from croniter import croniter
 
@@ -58,23 +59,26 @@ class CronExpr:
         """True when a day matches on its day of month OR its weekday (both fields restricted)."""
         return not self.day_star and not self.weekday_star
 
+    def _day_rule(self) -> tuple[frozenset[int], frozenset[int], bool]:
+        """Days of month, weekdays, and whether a day needs only one of them (else both)."""
+        if self.days_either and (len(self.days) == 31 or len(self.weekdays) == 7):
+            return frozenset(range(1, 32)), frozenset(range(7)), False  # one side alone matches every day
+        return self.days, self.weekdays, self.days_either
+
     def next_runs(self, count: int = 3, after: datetime | None = None) -> tuple[datetime, ...]:
         """The next ``count`` run times in local time, computed by croniter with cron's day rule."""
         start = after or datetime.now().astimezone()
-        iterator = croniter(_numeric(self), start, day_or=self.days_either)
+        iterator = croniter(_numeric(self), start, day_or=self._day_rule()[2])
         return tuple(iterator.get_next(datetime) for _ in range(count))
 
     def on_calendar(self) -> str:
         """The same schedule as a systemd ``OnCalendar=`` value (``*-*-* 02:00:00`` for ``0 2 * * *``)."""
-        days, weekdays = self.days, self.weekdays
-        if self.days_either:
-            if len(days) == 31 or len(weekdays) == 7:  # either side matches every day
-                days, weekdays = frozenset(range(1, 32)), frozenset(range(7))
-            else:
-                raise UsageError(
-                    f"cron expression {self.text!r}: cron runs it on days that match the day of month OR "
-                    f"the day of week, which a systemd OnCalendar cannot express; restrict only one of the "
-                    f"two (e.g. '{' '.join(self.text.split()[:2])} * * mon') or use --backend cron")
+        days, weekdays, either = self._day_rule()
+        if either:
+            raise UsageError(
+                f"cron expression {self.text!r}: cron runs it on days that match the day of month OR "
+                f"the day of week, which a systemd OnCalendar cannot express; restrict only one of the "
+                f"two (e.g. '{' '.join(self.text.split()[:2])} * * mon') or use --backend cron")
         weekday_part = "" if len(weekdays) == 7 else _render_weekdays(weekdays) + " "
         month_part = _render_calendar(self.months, 1, 12)
         day_part = _render_calendar(days, 1, 31)
@@ -156,10 +160,9 @@ def _value(text: str, token: str, name: str, low: int, high: int, names: tuple[s
         return low + names.index(token)
     hint = f" or a name {names[0]}-{names[-1]}" if names else ""
     _invalid(text, f"{name} {token!r} is not a number {low}-{high}{hint}")
-    raise AssertionError  # unreachable
 
 
-def _invalid(text: str, why: str) -> None:
+def _invalid(text: str, why: str) -> NoReturn:
     raise UsageError(f"invalid cron expression {text!r}: {why}; expected {EXPECTED}")
 
 
@@ -171,8 +174,10 @@ def _can_happen(expr: CronExpr) -> bool:
 
 
 def _numeric(expr: CronExpr) -> str:
-    return " ".join(_render_numeric(values, low, high) for values, (_, low, high, _) in zip(
-        (expr.minutes, expr.hours, expr.days, expr.months, expr.weekdays), _FIELDS))
+    """The expression with every field as '*' or a plain list of numbers, for croniter."""
+    days, weekdays, _ = expr._day_rule()
+    fields = (expr.minutes, expr.hours, days, expr.months, weekdays)
+    return " ".join(_render_numeric(values, low, high) for values, (_, low, high, _) in zip(fields, _FIELDS))
 
 
 def _render_numeric(values: frozenset[int], low: int, high: int) -> str:

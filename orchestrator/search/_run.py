@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from orchestrator.errors import UsageError
+from orchestrator.report import write_reports
 from orchestrator.runners import DockerRunner, engine_info
 from orchestrator.search._storage import check_storage, redact, resolve_storage
 from orchestrator.search._study import Plan, Progress, StudyRun
@@ -43,8 +44,12 @@ def open_run_dir(spec_path: Path, options: RunOptions) -> tuple[RunDir, Path]:
 def run_study(spec_path: Path, options: RunOptions,
               on_progress: Callable[[Progress], None] | None = None,
               on_start: Callable[[RunDir], None] | None = None,
-              plan: Plan | None = None) -> tuple[RunDir, dict[str, Any]]:
-    """Run (or resume) the study of a spec; returns the run directory and the final summary."""
+              plan: Plan | None = None, write_report: bool = True) -> tuple[RunDir, dict[str, Any]]:
+    """Run (or resume) the study of a spec; returns the run directory and the final summary.
+
+    summary.json and, unless ``write_report`` is false, the reports are written also when the run
+    is interrupted, so what finished can be read at once.
+    """
     run_dir, spec_file = open_run_dir(spec_path, options)
     spec = load_spec(spec_file)
     storage = resolve_storage(run_dir, options.storage)
@@ -60,6 +65,8 @@ def run_study(spec_path: Path, options: RunOptions,
     finally:
         if study_run.baseline:
             study_run.write_summary(finished=len(study_run.finished_trials()) >= study_run.budget)
+            if write_report:
+                write_reports(run_dir.root)
     return run_dir, run_dir.read_json(run_dir.summary_path)
 
 
