@@ -174,6 +174,74 @@ def report(run_dir: str, formats: str, production_go: str | None) -> None:
 
 
 @cli.group()
+def schedule() -> None:
+    """Run `gctune nightly SPEC` on a schedule: a systemd timer, or a crontab line under flock."""
+
+
+@schedule.command("install")
+@click.argument("spec_path", metavar="SPEC", type=click.Path(dir_okay=False))
+@click.option("--at", "at", metavar="HH:MM", help="Every day at this local time, e.g. --at 02:00.")
+@click.option("--cron", "cron", metavar="EXPR", help="A five-field cron expression, e.g. --cron '0 2 * * *'.")
+@click.option("--backend", type=click.Choice(["cron", "systemd"]),
+              help="Where to keep the job (default: systemd where it runs, else cron).")
+@click.option("--json", "as_json", is_flag=True, help="Print the job as JSON.")
+@click.argument("nightly_args", nargs=-1, type=click.UNPROCESSED, metavar="[-- NIGHTLY_ARGS...]")
+def schedule_install(spec_path: str, at: str | None, cron: str | None, backend: str | None, as_json: bool,
+                     nightly_args: tuple[str, ...]) -> None:
+    """Schedule `gctune nightly SPEC NIGHTLY_ARGS`; a job of the same spec name is replaced."""
+    from orchestrator import schedule as scheduling
+
+    job = scheduling.install(spec_path, cron=cron, at=at, extra_args=list(nightly_args), backend=backend)
+    if as_json:
+        click.echo(json.dumps(job.to_dict(), indent=2))
+    else:
+        click.echo(f"scheduled {job.name}")
+        _echo_job(job)
+    for problem in scheduling.problems(job.backend):
+        click.echo(f"gctune: warning: {problem}", err=True)
+
+
+@schedule.command("list")
+@click.option("--backend", type=click.Choice(["cron", "systemd"]), help="Only this backend (default: every one).")
+@click.option("--json", "as_json", is_flag=True, help="Print the jobs as a JSON list.")
+def schedule_list(backend: str | None, as_json: bool) -> None:
+    """List gctune's scheduled jobs with their next run times."""
+    from orchestrator import schedule as scheduling
+
+    jobs = scheduling.list_jobs(backend)
+    if as_json:
+        click.echo(json.dumps([job.to_dict() for job in jobs], indent=2))
+        return
+    if not jobs:
+        click.echo("no gctune job is scheduled")
+    for index, job in enumerate(jobs):
+        click.echo(("\n" if index else "") + job.name)
+        _echo_job(job)
+
+
+@schedule.command("remove")
+@click.argument("name")
+@click.option("--backend", type=click.Choice(["cron", "systemd"]), help="Only this backend (default: every one).")
+def schedule_remove(name: str, backend: str | None) -> None:
+    """Remove the job NAME (gctune-<spec name>, or just the spec name)."""
+    from orchestrator import schedule as scheduling
+
+    scheduling.remove(name, backend)
+    click.echo(f"removed {name if name.startswith('gctune-') else 'gctune-' + name}")
+
+
+def _echo_job(job: Any) -> None:
+    when = job.cron + (f" (OnCalendar={job.calendar})" if job.calendar else "")
+    runs = ", ".join(f"{run:%a %Y-%m-%d %H:%M %Z}" for run in job.next_runs)
+    click.echo(f"  schedule: {when}")
+    click.echo(f"  backend:  {job.backend}, {job.location}")
+    click.echo(f"  command:  {job.command_line}")
+    click.echo(f"  in:       {job.workdir}")
+    click.echo(f"  log:      {job.log_path}")
+    click.echo(f"  next:     {runs or 'unknown (the schedule was edited by hand)'}")
+
+
+@cli.group()
 def parse() -> None:
     """Parse raw output offline."""
 
