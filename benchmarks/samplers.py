@@ -1,15 +1,19 @@
 #!/usr/bin/env python3
 """Benchmark: how many trials each gctune sampler needs to come within 5% of the grid's best.
 
-Two modes:
+Modes:
 
   benchmarks/samplers.py --measure   runs a REAL exhaustive grid (9 GOGC x 6 GOMEMLIMIT = 54 trials,
                                      plus gctune's baseline) with the real CLI, `gctune run ... --json`,
                                      and saves the measured table to benchmarks/grid-measured.json.
-                                     Takes about 5-6 minutes on a 2-core machine.
+                                     About 5 minutes on a 2-core machine.
   benchmarks/samplers.py             replays: for each sampler and seed, an in-memory Optuna study over the
                                      space a user would write (GOGC as a log range), answered from the
-                                     measured table. Takes a few minutes (gp is the slow one).
+                                     measured table. About 3 minutes (gp is the slow one).
+                                     --within 10 moves the target; --samplers/--seeds narrow the run.
+  benchmarks/samplers.py --noise-check
+                                     measures the same grid again (run id grid-again, not saved) and says
+                                     how far it moved from the saved table: the noise the replay freezes.
 
 What "replay" means. The workload is measured once, on a grid. Each replayed trial asks gctune's own
 sampler (orchestrator.search._samplers.create_sampler) and gctune's own suggest() for a configuration,
@@ -495,9 +499,10 @@ def replay(samplers: list[str], seeds: list[int]) -> int:
           f"missed: seeds that never hit; gap@N: median over seeds of how far the best feasible value after N "
           f"trials is above the grid's best (0% = found it); distinct: median number of different grid points "
           f"a study's trials landed on; '-' in the per-seed list: never.")
-    print("grid: gctune's grid sampler over the 54 measured points (budget = grid size, so it always ends on "
-          "the best). Optuna's GridSampler visits the grid in an order shuffled with the seed (seed unset = 0), "
-          "so its row varies with the seed like the others.")
+    if any(r["sampler"] == "grid" for r in rows):
+        print("grid: gctune's grid sampler over the 54 measured points (budget = grid size, so it always ends on "
+              "the best). Optuna's GridSampler visits the grid in an order shuffled with the seed (seed unset = 0), "
+              "so its row varies with the seed like the others.")
     for note in notes:
         print("note:", note)
     return 0
@@ -509,7 +514,7 @@ def main() -> int:
     parser.add_argument("--measure", action="store_true", help="run the real grid with gctune and save it")
     parser.add_argument("--noise-check", action="store_true",
                         help="run the same grid again (run id grid-again) and compare it with the saved table")
-    parser.add_argument("--fresh", action="store_true", help="with --measure: delete a previous grid run first")
+    parser.add_argument("--fresh", action="store_true", help="with --measure or --noise-check: delete a previous run of that grid first")
     parser.add_argument("--samplers", default=",".join(SAMPLERS + ["grid"]),
                         help="comma-separated samplers to replay (default: %(default)s)")
     parser.add_argument("--seeds", type=int, default=len(SEEDS), help="seeds 0..N-1 (default: %(default)s)")

@@ -48,13 +48,14 @@ def trial(spec_path: str, overrides: tuple[str, ...], as_json: bool, out: str | 
     """Run one configuration of SPEC in a container and print its metrics."""
     from orchestrator.runners import DockerRunner
     from orchestrator.spec import load_spec, resolve_trial_settings
-    from orchestrator.trial import new_run_id, prepare_image, run_trial, save_trial
+    from orchestrator.trial import new_run_id, run_trial, save_trial
+    from orchestrator.workloads import WorkloadImages
 
     spec = load_spec(spec_path)
     settings = resolve_trial_settings(spec, _parse_overrides(overrides))
     runner = DockerRunner()
     with console.stderr.status("building the workload image", spinner="dots") as status:
-        image = prepare_image(spec, runner.client)
+        image = WorkloadImages(spec, runner.client).for_settings(settings)
         status.update(f"running one trial of {spec.name} ({spec.container.trial_timeout_s(spec.workload):.0f}s max)")
         outcome = run_trial(spec, settings, runner, image, new_run_id())
     if out:

@@ -10,15 +10,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import docker
-
-from orchestrator.build import GoToolchain, WorkloadImage, build_image, find_toolchain
+from orchestrator.build import WorkloadImage
 from orchestrator.metrics._compute import compute_metrics
 from orchestrator.parsers.gctrace import GCTrace, parse_gctrace
 from orchestrator.parsers.workload import WorkloadOutput, parse_workload_output
 from orchestrator.runners import ContainerLimits, Runner, RunRequest, RunResult
 from orchestrator.spec import Spec, TrialSettings
-from orchestrator.workloads import builtin_source_dir
 
 
 @dataclass(frozen=True)
@@ -42,21 +39,18 @@ def new_run_id() -> str:
     return time.strftime("%Y%m%d-%H%M%S") + "-" + secrets.token_hex(2)
 
 
-def prepare_image(spec: Spec, client: docker.DockerClient, toolchain: GoToolchain | None = None) -> WorkloadImage:
-    """Build (or find in the cache) the image of the spec's workload."""
-    return build_image(client, toolchain or find_toolchain(), builtin_source_dir(spec.workload.builtin),
-                       spec.workload.builtin)
-
-
 def trial_request(spec: Spec, settings: TrialSettings, image: WorkloadImage, run_id: str,
                   on_stdout_line: Callable[[str], bool] | None = None) -> RunRequest:
     """The container run for these settings: Go's GC knobs as environment, the rest as limits."""
     user_env = dict(spec.container.env)
     env = {**user_env, **settings.env(), "GODEBUG": merge_godebug(user_env.get("GODEBUG", ""))}
+    if spec.workload.kind != "builtin" and spec.workload.warmup:
+        env.setdefault("GCTUNE_WARMUP", f"{int(spec.workload.warmup * 1000)}ms")  # for gctune's reporter package
     return RunRequest(
-        image=image.tag, command=spec.workload.args(), env=env,
+        image=image.tag, command=spec.workload.argv(), env=env,
         limits=ContainerLimits(settings.cpus, settings.memory_bytes, spec.container.pids_limit),
-        timeout_s=spec.container.trial_timeout_s(spec.workload), run_id=run_id, on_stdout_line=on_stdout_line)
+        timeout_s=spec.container.trial_timeout_s(spec.workload), run_id=run_id, on_stdout_line=on_stdout_line,
+        stop_after_s=spec.workload.planned_run_s if spec.workload.kind != "builtin" else None)
 
 
 def merge_godebug(user: str) -> str:
@@ -71,12 +65,14 @@ def run_trial(spec: Spec, settings: TrialSettings, runner: Runner, image: Worklo
     run = runner.run(trial_request(spec, settings, image, run_id, on_stdout_line))
     output = parse_workload_output(run.stdout)
     trace = parse_gctrace(run.stderr)
-    metrics = compute_metrics(output, trace, run, settings.cpus)
+    metrics = compute_metrics(output, trace, run, settings.cpus, kind=spec.workload.kind,
+                              warmup_s=spec.workload.warmup)
+    metrics["go_version"] = metrics.get("go_version") or image.go_version
     return TrialOutcome(run_id, settings.params(), metrics, run, output, trace, image)
 
 
 def save_trial(outcome: TrialOutcome, folder: Path) -> None:
-    """Keep the raw gctrace, the workload's JSON lines and the metrics JSON in ``folder``."""
+    """Keep the raw gctrace, the program's stdout (JSON lines for instrumented programs) and the metrics."""
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "gctrace.txt").write_text(outcome.run.stderr)
     (folder / "workload.jsonl").write_text(outcome.run.stdout)

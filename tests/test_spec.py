@@ -168,7 +168,7 @@ def test_missing_file(tmp_path: Path) -> None:
 
 def test_empty_file(tmp_path: Path) -> None:
     message = spec_error(tmp_path, "# only a comment\n")
-    assert message.startswith("x.yaml: file is empty; expected a mapping with keys name, workload, container")
+    assert message.startswith("x.yaml: file is empty; expected a mapping with keys name, workload, go, container")
 
 
 def test_top_level_not_a_mapping(tmp_path: Path) -> None:
@@ -191,8 +191,8 @@ def test_duplicate_key(tmp_path: Path) -> None:
 
 def test_unknown_top_level_key(tmp_path: Path) -> None:
     message = spec_error(tmp_path, MINIMAL + "serch:\n  trials: 3\n")
-    assert message.startswith("x.yaml:4: serch: unknown key; valid keys: name, workload, container, space, "
-                              "objective, constraints, search")
+    assert message.startswith("x.yaml:4: serch: unknown key; valid keys: name, workload, go, container, space, "
+                              "objective, constraints, search, nightly, analysis")
     assert "did you mean search?" in message
 
 
@@ -210,7 +210,7 @@ def test_unknown_workload_option(tmp_path: Path) -> None:
 def test_unknown_space_setting(tmp_path: Path) -> None:
     message = spec_error(tmp_path, MINIMAL + "space:\n  gogc: 50\n")
     assert message == ("x.yaml:5: space.gogc: unknown setting; valid settings: GOGC, GOMEMLIMIT, GOMAXPROCS, "
-                       "cpus, memory (did you mean GOGC?)")
+                       "cpus, memory, go_version, go_experiment (did you mean GOGC?)")
 
 
 def test_missing_required_keys(tmp_path: Path) -> None:
@@ -308,11 +308,30 @@ def test_several_workload_kinds(tmp_path: Path) -> None:
                        "go_bench, image, got builtin, image")
 
 
-@pytest.mark.parametrize("kind", ["go_package", "go_bench", "image"])
-def test_planned_workload_kinds(tmp_path: Path, kind: str) -> None:
-    message = spec_error(tmp_path, f"name: x\nworkload:\n  {kind}: ./cmd/server\n")
-    assert message == (f"x.yaml:3: workload.{kind}: not supported yet in this version of gctune; "
-                       "use builtin: service")
+def test_user_workload_paths_are_checked_relative_to_the_spec(tmp_path: Path) -> None:
+    message = spec_error(tmp_path, "name: x\nworkload:\n  go_package: ./cmd/server\n")
+    assert message.startswith("x.yaml:3: workload.go_package: ./cmd/server: no such folder")
+    (tmp_path / "cmd" / "server").mkdir(parents=True)
+    (tmp_path / "cmd" / "server" / "main.go").write_text("package main\nfunc main() {}\n")
+    message = spec_error(tmp_path, "name: x\nworkload:\n  go_package: ./cmd/server\n")
+    assert "not inside a Go module (no go.mod" in message
+    (tmp_path / "go.mod").write_text("module example.com/x\n\ngo 1.21\n")
+    spec = load_spec_text("name: x\nworkload:\n  go_package: ./cmd/server\n  args: [-n, 5]\n", base_dir=tmp_path)
+    assert spec.workload.go_package == (tmp_path / "cmd" / "server").resolve()
+    assert spec.workload.argv() == ["-n", "5"] and spec.workload.kind == "go_package"
+
+
+def test_go_bench_and_image_workloads(tmp_path: Path) -> None:
+    (tmp_path / "go.mod").write_text("module example.com/x\n\ngo 1.21\n")
+    (tmp_path / "b_test.go").write_text("package x\n")
+    spec = load_spec_text("name: x\nworkload:\n  go_bench: {package: ., bench: Get, benchtime: 100x}\n",
+                          base_dir=tmp_path)
+    assert spec.workload.argv() == ["-test.run=^$", "-test.bench=Get", "-test.benchmem", "-test.benchtime=100x",
+                                    "-test.count=1"]
+    message = spec_error(tmp_path, "name: x\nworkload:\n  go_bench: {package: ., benchtime: soon}\n")
+    assert "workload.go_bench.benchtime: must be a duration such as 2s or an iteration count" in message
+    spec = load_spec_text("name: x\nworkload: {image: 'svc:1', command: [/svc, -q], duration: 5s}\n")
+    assert spec.workload.argv() == ["/svc", "-q"] and spec.container.trial_timeout_s(spec.workload) == 65
 
 
 def test_unknown_builtin(tmp_path: Path) -> None:

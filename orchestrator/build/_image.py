@@ -1,6 +1,6 @@
-"""Build a Go main package into a static binary and pack it into a ``FROM scratch`` image.
+"""Build a Go program into a static binary and pack it into a ``FROM scratch`` image.
 
-Images are tagged by a hash of the source, the Go version and the build flags, so the second trial
+Images are tagged by a hash of the source, the Go version and the build recipe, so the second trial
 of the same workload finds its image and does not rebuild.
 """
 
@@ -13,26 +13,46 @@ import re
 import shutil
 import tarfile
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import docker
 import docker.errors
 
 from orchestrator.build._toolchain import GoToolchain
+from orchestrator.build._versions import binary_go_version
 from orchestrator.errors import BuildError, EngineError
 
 BUILD_FLAGS = ("-trimpath", "-ldflags=-s -w")
-RECIPE = "2"  # bump when the way images are built changes, so cached images are not reused
+RECIPE = "3"  # bump when the way images are built changes, so cached images are not reused
 NONROOT_USER = "65534:65534"  # nobody:nogroup; a scratch image has no /etc/passwd
+_SOURCE_SUFFIXES = (".go", ".mod", ".sum", ".s", ".c", ".h")
+_MISSING_MODULE = re.compile(r"module lookup disabled|cannot find module providing package|no required module "
+                             r"provides package|missing go.sum entry|reading .*: no such file")
+
+
+@dataclass(frozen=True)
+class BuildRecipe:
+    """What to build: a package of a module, as a program or as a test binary, with which GOEXPERIMENT."""
+
+    name: str                      # names the image: gctune/<name>:<hash>
+    module_dir: Path               # where the go command runs (the module root)
+    package: str = "."             # the package, relative to module_dir
+    test_binary: bool = False      # go test -c (benchmarks) instead of go build
+    experiment: str | None = None  # GOEXPERIMENT
+    own_go_directive: bool = False  # built-ins: go.mod's go line follows the toolchain (GODEBUG defaults)
+    extra_flags: tuple[str, ...] = field(default=())
+
+    def vendored(self) -> bool:
+        return (self.module_dir / "vendor" / "modules.txt").is_file()
 
 
 @dataclass(frozen=True)
 class WorkloadImage:
-    """A built workload image and where it came from."""
+    """A built (or prebuilt) workload image and where it came from."""
 
     tag: str
-    go_version: str
+    go_version: str   # as the binary reports it, e.g. go1.27.3 (an experiment is recorded apart)
     source_hash: str
     cached: bool
 
@@ -40,36 +60,61 @@ class WorkloadImage:
 def source_hash(source_dir: Path, go_version: str, flags: tuple[str, ...] = BUILD_FLAGS) -> str:
     """Hash everything that changes the binary: source files, Go version, flags, target platform."""
     digest = hashlib.sha256()
-    for path in sorted(p for p in source_dir.rglob("*") if p.is_file() and p.suffix in (".go", ".mod", ".sum")):
+    for path in sorted(p for p in source_dir.rglob("*") if p.is_file() and p.suffix in _SOURCE_SUFFIXES
+                       and not any(part.startswith(".") for part in p.relative_to(source_dir).parts)):
         digest.update(str(path.relative_to(source_dir)).encode() + b"\0" + path.read_bytes() + b"\0")
     digest.update("\0".join([RECIPE, go_version, *flags, "linux", _goarch()]).encode())
     return digest.hexdigest()[:16]
 
 
-def build_image(client: docker.DockerClient, toolchain: GoToolchain, source_dir: Path, name: str) -> WorkloadImage:
-    """Return the image for ``source_dir``, building binary and image only when no cached one exists."""
-    digest = source_hash(source_dir, toolchain.version)
-    tag = f"gctune/{name}:{digest}"
+def build_image(client: docker.DockerClient, toolchain: GoToolchain, recipe: BuildRecipe) -> WorkloadImage:
+    """Return the image for ``recipe``, building binary and image only when no cached one exists."""
+    digest = source_hash(recipe.module_dir, toolchain.version, (*BUILD_FLAGS, *_recipe_key(recipe)))
+    tag = f"gctune/{recipe.name}:{digest}"
     try:
-        client.images.get(tag)
-        return WorkloadImage(tag, toolchain.version, digest, cached=True)
+        image = client.images.get(tag)
+        return WorkloadImage(tag, image.labels.get("gctune.go_version", toolchain.version), digest, cached=True)
     except docker.errors.ImageNotFound:
         pass
     except docker.errors.DockerException as exc:
         raise EngineError(f"cannot look up image {tag}: {exc}") from exc
     with tempfile.TemporaryDirectory(prefix="gctune-build-") as tmp:
-        binary = Path(tmp) / name
-        _go_build(toolchain, _with_toolchain_go_directive(source_dir, Path(tmp) / "src", toolchain), binary)
+        source = recipe.module_dir
+        if recipe.own_go_directive:
+            source = _with_toolchain_go_directive(source, Path(tmp) / "src", toolchain)
+        binary = Path(tmp) / "workload"
+        _go_build(toolchain, recipe, source, binary)
+        version = binary_go_version(toolchain, binary)
         _docker_build(client, binary, tag, labels={
-            "gctune.workload": name, "gctune.go_version": toolchain.version, "gctune.source_hash": digest})
-    return WorkloadImage(tag, toolchain.version, digest, cached=False)
+            "gctune.workload": recipe.name, "gctune.go_version": version, "gctune.source_hash": digest})
+    return WorkloadImage(tag, version, digest, cached=False)
 
 
-def _go_build(toolchain: GoToolchain, source_dir: Path, output: Path) -> None:
-    result = toolchain.run(["build", *BUILD_FLAGS, "-o", str(output), "."], cwd=source_dir,
-                           GOOS="linux", GOARCH=_goarch())
-    if result.returncode != 0:
-        raise BuildError(f"go build of {source_dir} failed ({toolchain.version}):\n{result.stderr.strip()}")
+def _recipe_key(recipe: BuildRecipe) -> tuple[str, ...]:
+    return (recipe.package, "test" if recipe.test_binary else "build", recipe.experiment or "",
+            "own-go" if recipe.own_go_directive else "", *recipe.extra_flags)
+
+
+def _go_build(toolchain: GoToolchain, recipe: BuildRecipe, source: Path, output: Path) -> None:
+    mode = ["test", "-c"] if recipe.test_binary else ["build"]
+    mod = ["-mod=vendor"] if recipe.vendored() else []
+    env = {"GOOS": "linux", "GOARCH": _goarch(), **({"GOEXPERIMENT": recipe.experiment} if recipe.experiment else {})}
+    result = toolchain.run([*mode, *mod, *BUILD_FLAGS, *recipe.extra_flags, "-o", str(output), _package_arg(recipe)],
+                           cwd=source, **env)
+    if result.returncode == 0:
+        return
+    what = "go test -c" if recipe.test_binary else "go build"
+    hint = ""
+    if _MISSING_MODULE.search(result.stderr):
+        hint = ("\nA dependency is missing from this machine. gctune cannot download Go modules (there is no "
+                "module proxy here): run `go mod vendor` in the module so the dependencies travel with the source.")
+    raise BuildError(f"{what} of {recipe.module_dir / recipe.package} failed ({toolchain.version}):\n"
+                     f"{result.stderr.strip()}{hint}")
+
+
+def _package_arg(recipe: BuildRecipe) -> str:
+    package = recipe.package.strip("/") or "."
+    return package if package.startswith(".") else f"./{package}"
 
 
 def _with_toolchain_go_directive(source_dir: Path, copy_dir: Path, toolchain: GoToolchain) -> Path:

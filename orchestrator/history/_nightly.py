@@ -135,7 +135,7 @@ def _feasible_share(night: Night) -> float:
 
 def _workload_hash(spec: Spec, info: dict[str, Any]) -> str:
     """The built binary (its image tag carries the source hash) plus the workload's arguments."""
-    basis = json.dumps([info.get("image"), spec.workload.args()])
+    basis = json.dumps([info.get("image"), spec.workload.argv()])
     return hashlib.sha256(basis.encode()).hexdigest()[:12]
 
 

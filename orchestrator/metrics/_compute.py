@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from orchestrator.parsers.gctrace import GCCycle, GCTrace
+from orchestrator.parsers.gobench import bench_metrics, parse_bench
 from orchestrator.parsers.workload import Sample, WorkloadOutput
 from orchestrator.runners import RunResult
 
@@ -88,20 +89,59 @@ def window_cycles(window: Window, trace: GCTrace) -> list[GCCycle]:
     return [c for c in _last_process(trace) if first < c.number <= last]
 
 
-def compute_metrics(output: WorkloadOutput, trace: GCTrace, run: RunResult,
-                    cpus_limit: float | None) -> dict[str, Any]:
-    """All trial metrics as a flat dict (None where the run did not produce the data)."""
+def compute_metrics(output: WorkloadOutput, trace: GCTrace, run: RunResult, cpus_limit: float | None,
+                    kind: str = "builtin", warmup_s: float = 0.0) -> dict[str, Any]:
+    """All trial metrics as a flat dict (None where the run did not produce the data).
+
+    With runtime samples (the built-in workload, or a program using gctune's reporter package) the
+    window metrics come from them; otherwise from the gctrace and the container's cgroup.
+    """
     window = measurement_window(output)
     metrics: dict[str, Any] = {
         **_memory_metrics(output, trace, run),
         "oom_killed": run.oom_killed, "timed_out": run.timed_out, "exit_code": run.exit_code,
         "oom_signals": run.oom_signals, "stopped_early": run.stopped_early,
-        "window_complete": bool(window and window.complete),
+        "window_complete": bool(window and (window.complete or run.stopped_as_planned)),
         "go_version": (output.start or {}).get("go_version"),
     }
     if window is not None:
         metrics.update(_window_metrics(window, output, trace, cpus_limit, run.host_cpus))
+        metrics["metrics_source"] = "runtime samples"
+    elif kind != "builtin":
+        metrics.update(trace_metrics(trace, run, cpus_limit, warmup_s))
+        metrics["window_complete"] = run.exit_code == 0 or run.stopped_as_planned
+        metrics["metrics_source"] = "gctrace"
+    if kind == "go_bench":
+        bench = parse_bench(run.stdout)
+        metrics.update(bench_metrics(bench))
+        metrics["window_complete"] = bool(metrics["window_complete"] and bench.passed and bench.results)
     return metrics
+
+
+def trace_metrics(trace: GCTrace, run: RunResult, cpus_limit: float | None, warmup_s: float) -> dict[str, Any]:
+    """Window metrics of a program without runtime samples, from its gctrace and its cgroup.
+
+    The window runs from the warm-up to the end of the run. GC CPU is the sum of the five gctrace CPU
+    terms of the cycles that started in it: the runtime's own estimate in P time, which overstates
+    CPU when a quota throttles the program (import gctune's reporter package for the exact measure).
+    """
+    cycles = [c for c in _last_process(trace) if c.at_s >= warmup_s]
+    span = max(run.wall_seconds - warmup_s, 1e-9)
+    procs = float(cycles[-1].procs) if cycles else float(run.host_cpus or 1)
+    cpus = effective_cpus(procs, cpus_limit, run.host_cpus)
+    gc_seconds = sum(c.cpu_ms_total for c in cycles) / 1000
+    pauses = [c.pause_ms for c in cycles]
+    return {
+        "gc_cpu_percent": min(100.0, 100.0 * gc_seconds / (cpus * span)),
+        "gc_cpu_seconds": gc_seconds,
+        "gc_cycles": len(cycles),
+        "pause_ms_total": sum(pauses),
+        "pause_ms_max": max(pauses, default=0.0),
+        "cpu_seconds": run.cpu_seconds,
+        "wall_seconds": span,
+        "gomaxprocs": int(procs),
+        "effective_cpus": cpus,
+    }
 
 
 def _window_metrics(window: Window, output: WorkloadOutput, trace: GCTrace, cpus_limit: float | None,

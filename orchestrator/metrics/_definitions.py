@@ -6,6 +6,7 @@ computed values against the Go runtime's own counters.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Literal
 
@@ -79,6 +80,16 @@ METRICS: dict[str, MetricDefinition] = {
         MetricDefinition(
             "latency_p999_ms", "ms", "number", f"99.9th percentile operation latency {_WINDOW}."),
         MetricDefinition(
+            "ns_per_op", "ns", "number",
+            "go_bench workloads: nanoseconds per benchmark operation as `go test -bench` reports it; with "
+            "several benchmarks or counts, the geometric mean over every result line (as benchstat)."),
+        MetricDefinition(
+            "bytes_per_op", "bytes", "number",
+            "go_bench workloads: bytes allocated per operation (-benchmem B/op), geometric mean as ns_per_op."),
+        MetricDefinition(
+            "allocs_per_op", "allocs", "number",
+            "go_bench workloads: heap allocations per operation (-benchmem allocs/op), geometric mean."),
+        MetricDefinition(
             "gc_limiter_engaged", "", "bool",
             "True when the GC CPU limiter was enabled during the window: "
             "/gc/limiter/last-enabled:gc-cycle moved to a cycle inside the window."),
@@ -94,3 +105,14 @@ METRICS: dict[str, MetricDefinition] = {
 }
 
 METRIC_NAMES: tuple[str, ...] = tuple(METRICS)
+_CUSTOM_BENCH_RE = re.compile(r"^[a-z][a-z0-9_]*_per_(op|s)$")
+
+
+def metric_definition(name: str) -> MetricDefinition | None:
+    """A metric's definition; benchmark metrics a program reports itself (``b.ReportMetric``) are
+    accepted by their shape, ``<unit>_per_op`` or ``<unit>_per_s``."""
+    if name in METRICS:
+        return METRICS[name]
+    if isinstance(name, str) and _CUSTOM_BENCH_RE.match(name):
+        return MetricDefinition(name, "", "number", "a go_bench workload's own metric (b.ReportMetric).")
+    return None

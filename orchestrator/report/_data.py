@@ -49,6 +49,7 @@ class ReportData:
     study: Any = None  # optuna.Study, or None when the storage cannot be opened
     study_problem: str | None = None  # why there is no study
     nights: list[dict[str, Any]] = field(default_factory=list)  # nightly runs up to this one, oldest first
+    analysis: dict[str, Any] = field(default_factory=dict)  # analysis.json: profiles, escape analysis
 
     @property
     def experiment(self) -> str:
@@ -117,6 +118,7 @@ def load_report_data(run_dir: Path) -> ReportData:
         data.traces["recommended"] = data.traces["baseline"]
     data.study, data.study_problem = _load_study(store, summary)
     data.nights = _nights(store, data)
+    data.analysis = _read_json(store.root / "analysis.json")
     return data
 
 

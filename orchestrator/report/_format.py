@@ -132,3 +132,38 @@ def _median_range(values: list[float]) -> str:
         return "-"
     ordered = sorted(values)
     return f"{statistics.median(ordered):.3g} [{ordered[0]:.3g}, {ordered[-1]:.3g}]"
+
+
+VERSION_HEADERS = ("Go version", "built as", "best settings", "objective")
+
+
+def version_rows(summary: dict[str, Any]) -> list[list[str]]:
+    """One row per Go version a study compared: its best feasible trial."""
+    rows = []
+    for version, entry in (summary.get("by_go_version") or {}).items():
+        values = entry.get("values") or {}
+        objective = ", ".join(f"{label(k)} {v:.4g}" for k, v in values.items())
+        rows.append([version, entry.get("go_version_built") or "-", settings_text(entry.get("params")), objective])
+    return rows
+
+
+def analysis_items(analysis: dict[str, Any]) -> list[tuple[str, str | None]]:
+    """(text, link or None) lines for the profiles and the escape-analysis summary."""
+    items: list[tuple[str, str | None]] = []
+    for name, profile in (analysis.get("profiles") or {}).items():
+        if name == "note":
+            items.append((str(profile), None))
+            continue
+        for file in profile.get("files", []):
+            items.append((f"{name}: {file.rsplit('/', 1)[-1]} (go tool pprof -top {file})", file))
+        if profile.get("note"):
+            items.append((f"{name}: {profile['note']}", None))
+    escape = analysis.get("escape") or {}
+    if escape.get("note"):
+        items.append((escape["note"], None))
+    elif escape:
+        kinds = ", ".join(f"{count} {kind}" for kind, count in escape.get("by_kind", {}).items())
+        top = ", ".join(f"{f} ({n})" for f, n in escape.get("top_files", [])[:5])
+        items.append((f"escape analysis ({escape.get('go')}): {escape.get('sites')} heap sites: {kinds}; "
+                      f"most in {top}", escape.get("file")))
+    return items

@@ -13,7 +13,8 @@ from typing import Any
 from orchestrator.metrics import METRICS
 from orchestrator.report._analysis import is_number
 from orchestrator.report._format import (
-    SETTING_ORDER, TREND_HEADERS, label, metric_value, setting_value, settings_text, spread_text, trend_rows)
+    SETTING_ORDER, TREND_HEADERS, VERSION_HEADERS, analysis_items, label, metric_value, setting_value, settings_text,
+    spread_text, trend_rows, version_rows)
 from orchestrator.report._plots import trial_kind
 from orchestrator.report._report import Report
 
@@ -97,6 +98,8 @@ def render_html(report: Report) -> str:
         _snippets(report),
         _comparison(report),
         _trend(report),
+        _versions(report),
+        _analysis(report),
         _plots(report),
         _trials(report),
         _method(report),
@@ -193,6 +196,27 @@ def _metric_cell(entry: dict[str, Any], metric: str) -> str:
     if spread and is_number(spread.get("n")) and spread["n"] > 1 and is_number(value) and not isinstance(value, bool):
         text += f"<br><small>{esc(spread_text(metric, spread))}</small>"
     return text
+
+
+def _versions(report: Report) -> str:
+    """Studies over several Go versions: the recommendation per version."""
+    rows = version_rows(report.data.summary)
+    if not rows:
+        return ""
+    body = "".join("<tr>" + "".join(f"<td>{esc(c)}</td>" for c in row) + "</tr>" for row in rows)
+    head = "".join(f"<th>{esc(h)}</th>" for h in VERSION_HEADERS)
+    return (f"<section><h2>Per Go version</h2><div class=\"table-wrap\"><table><thead><tr>{head}</tr></thead>"
+            f"<tbody>{body}</tbody></table></div></section>")
+
+
+def _analysis(report: Report) -> str:
+    """Links to the pprof profiles and the escape-analysis output, when the spec asked for them."""
+    items = analysis_items(report.data.analysis)
+    if not items:
+        return ""
+    lines = "".join(f"<li><a href=\"{esc(link)}\">{esc(text)}</a></li>" if link else f"<li>{esc(text)}</li>"
+                    for text, link in items)
+    return f"<section><h2>Profiles and escape analysis</h2><ul>{lines}</ul></section>"
 
 
 def _trend(report: Report) -> str:

@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from orchestrator.report._format import (
-    SETTING_ORDER, TREND_HEADERS, label, metric_value, setting_value, settings_text, trend_rows)
+    SETTING_ORDER, TREND_HEADERS, VERSION_HEADERS, analysis_items, label, metric_value, setting_value, settings_text,
+    trend_rows, version_rows)
 from orchestrator.report._plots import trial_kind
 from orchestrator.report._report import Report
 
@@ -39,6 +40,7 @@ def render_markdown(report: Report) -> str:
              f"Run {code(data.run_id)} · {'finished' if head.finished else 'unfinished'} · measured with Go "
              f"**{md(head.go_version or 'unknown')}** · generated {md(report.generated_at)}", ""]
     lines += _headline(report) + _warnings(report) + _snippets(report) + _comparison(report) + _trend(report)
+    lines += _versions(report) + _analysis(report)
     lines += _plots(report)
     lines += _trials(report) + _method(report)
     return "\n".join(lines).rstrip() + "\n"
@@ -114,6 +116,24 @@ def _comparison(report: Report) -> list[str]:
             continue
         lines.append(_row([code(metric)] + [md(metric_value(metric, v)) for v in values]))
     return lines + [""]
+
+
+def _versions(report: Report) -> list[str]:
+    """Studies over several Go versions: the recommendation per version."""
+    rows = version_rows(report.data.summary)
+    if not rows:
+        return []
+    lines = ["## Per Go version", "", _row(list(VERSION_HEADERS)), _row(["---"] * len(VERSION_HEADERS))]
+    return lines + [_row([md(c) for c in row]) for row in rows] + [""]
+
+
+def _analysis(report: Report) -> list[str]:
+    """Links to the pprof profiles and the escape-analysis output."""
+    items = analysis_items(report.data.analysis)
+    if not items:
+        return []
+    return ["## Profiles and escape analysis", ""] + [
+        f"- [{md(text)}]({link})" if link else f"- {md(text)}" for text, link in items] + [""]
 
 
 def _trend(report: Report) -> list[str]:

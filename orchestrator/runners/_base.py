@@ -26,6 +26,11 @@ class RunRequest:
     limits: ContainerLimits
     timeout_s: float
     run_id: str
+    # Stop the program (SIGTERM, then SIGKILL after a grace period) this long after start, as planned:
+    # for a server that runs until told to stop. Not a timeout.
+    stop_after_s: float | None = None
+    # Host folder mounted writable at /gctune-out (profiles); everything else stays read-only.
+    output_dir: str | None = None
     # Called with each complete stdout line as it arrives; a true result asks to stop the run early.
     on_stdout_line: Callable[[str], bool | None] | None = None
 
@@ -40,6 +45,8 @@ class RunResult:
     wall_seconds: float
     timed_out: bool = False
     stopped_early: bool = False
+    stopped_as_planned: bool = False
+    cpu_seconds: float | None = None  # the container's CPU time from its cgroup (cpuacct), when readable
     oom_killed: bool = False
     oom_signals: list[str] = field(default_factory=list)
     peak_memory_bytes: int | None = None

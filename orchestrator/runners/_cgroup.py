@@ -1,4 +1,4 @@
-"""Read a container's memory cgroup from the host while it runs.
+"""Read a container's cgroup (memory, OOM kills, CPU time) from the host while it runs.
 
 The cgroup folder disappears as soon as the container exits, so peak memory and the OOM counter are
 polled during the run and the last values are kept.
@@ -14,11 +14,12 @@ CGROUP_ROOT = Path("/sys/fs/cgroup")
 
 
 @dataclass
-class MemoryReading:
+class CgroupReading:
     peak_bytes: int | None = None
     source: str | None = None
     oom_kills: int = 0
     failcnt: int = 0
+    cpu_seconds: float | None = None  # the cgroup's CPU time so far (v1 cpuacct.usage, v2 cpu.stat)
 
 
 def memory_cgroup_dir(pid: int, root: Path = CGROUP_ROOT) -> tuple[Path, int] | None:
@@ -40,26 +41,37 @@ def memory_cgroup_dir(pid: int, root: Path = CGROUP_ROOT) -> tuple[Path, int] | 
     return None
 
 
-def read_memory(folder: Path, version: int) -> MemoryReading:
-    """One reading of peak usage and OOM counters; missing files leave fields at None/0."""
+def read_cgroup(folder: Path, version: int) -> CgroupReading:
+    """One reading of peak usage, OOM counters and CPU time; missing files leave fields at None/0."""
     if version == 1:
-        return MemoryReading(
+        usage_ns = _read_int(_v1_sibling(folder, "cpuacct") / "cpuacct.usage")
+        return CgroupReading(
             peak_bytes=_read_int(folder / "memory.max_usage_in_bytes"),
             source="cgroup v1 memory.max_usage_in_bytes",
             oom_kills=_read_keyed(folder / "memory.oom_control").get("oom_kill", 0),
             failcnt=_read_int(folder / "memory.failcnt") or 0,
+            cpu_seconds=None if usage_ns is None else usage_ns / 1e9,
         )
     events = _read_keyed(folder / "memory.events")
     peak = _read_int(folder / "memory.peak")  # kernel >= 5.19
-    return MemoryReading(peak_bytes=peak, source="cgroup v2 memory.peak" if peak is not None else None,
-                         oom_kills=events.get("oom_kill", 0), failcnt=events.get("max", 0))
+    usage_us = _read_keyed(folder / "cpu.stat").get("usage_usec")
+    return CgroupReading(peak_bytes=peak, source="cgroup v2 memory.peak" if peak is not None else None,
+                         oom_kills=events.get("oom_kill", 0), failcnt=events.get("max", 0),
+                         cpu_seconds=None if usage_us is None else usage_us / 1e6)
 
 
-class MemoryWatcher:
-    """Polls a process's memory cgroup in a background thread and keeps the highest values seen."""
+def _v1_sibling(memory_folder: Path, controller: str) -> Path:
+    """The same cgroup under another v1 controller: /sys/fs/cgroup/memory/X -> /sys/fs/cgroup/cpuacct/X."""
+    parts = memory_folder.parts
+    index = parts.index("memory") if "memory" in parts else -1
+    return Path(*parts[:index], controller, *parts[index + 1:]) if index >= 0 else memory_folder
+
+
+class CgroupWatcher:
+    """Polls a process's cgroup in a background thread and keeps the highest values seen."""
 
     def __init__(self, pid: int, interval_s: float = 0.05) -> None:
-        self.reading = MemoryReading()
+        self.reading = CgroupReading()
         self._found = memory_cgroup_dir(pid)
         self._interval_s = interval_s
         self._stop = threading.Event()
@@ -69,7 +81,7 @@ class MemoryWatcher:
     def available(self) -> bool:
         return self._found is not None
 
-    def __enter__(self) -> MemoryWatcher:
+    def __enter__(self) -> CgroupWatcher:
         if self._found:
             self._thread.start()
         return self
@@ -83,17 +95,19 @@ class MemoryWatcher:
         assert self._found is not None
         folder, version = self._found
         while True:
-            current = read_memory(folder, version)
+            current = read_cgroup(folder, version)
             self._merge(current)
             if self._stop.wait(self._interval_s) or not folder.exists():
                 return
 
-    def _merge(self, current: MemoryReading) -> None:
+    def _merge(self, current: CgroupReading) -> None:
         best = self.reading
         if current.peak_bytes is not None and (best.peak_bytes or 0) <= current.peak_bytes:
             best.peak_bytes, best.source = current.peak_bytes, current.source
         best.oom_kills = max(best.oom_kills, current.oom_kills)
         best.failcnt = max(best.failcnt, current.failcnt)
+        if current.cpu_seconds is not None:
+            best.cpu_seconds = max(best.cpu_seconds or 0.0, current.cpu_seconds)
 
 
 def _split_cgroup_line(line: str) -> tuple[str, str]:

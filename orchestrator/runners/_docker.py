@@ -13,11 +13,13 @@ import requests.exceptions
 from orchestrator.build import NONROOT_USER
 from orchestrator.errors import EngineError
 from orchestrator.runners._base import RunRequest, RunResult, Runner
-from orchestrator.runners._cgroup import MemoryReading, MemoryWatcher
+from orchestrator.runners._cgroup import CgroupReading, CgroupWatcher
 from orchestrator.runners._engine import connect, engine_info, owner_labels, reap_stray_containers
 
 SIGKILL_EXIT = 137
+OUTPUT_MOUNT = "/gctune-out"
 _WAIT_SLICE_S = 1.0  # wait in slices so the timeout is checked between them
+_STOP_GRACE_S = 5    # a planned stop: SIGTERM, and SIGKILL if the program has not exited after this
 
 
 class DockerRunner(Runner):
@@ -47,6 +49,7 @@ class DockerRunner(Runner):
                 cap_drop=["ALL"], security_opt=["no-new-privileges"], pids_limit=limits.pids_limit,
                 user=NONROOT_USER, nano_cpus=int(limits.cpus * 1e9) if limits.cpus else None,
                 mem_limit=memory, memswap_limit=memory, tty=False, stdin_open=False,
+                volumes={request.output_dir: {"bind": OUTPUT_MOUNT, "mode": "rw"}} if request.output_dir else None,
             )
         except docker.errors.DockerException as exc:
             raise EngineError(f"cannot create a container from {request.image}: {exc}") from exc
@@ -61,6 +64,7 @@ class _ContainerRun:
         self.stderr: list[bytes] = []
         self.stop_requested = threading.Event()
         self.killed_by_us = False
+        self.stopped_as_planned = False
 
     def execute(self) -> RunResult:
         stream = self.container.attach(stdout=True, stderr=True, stream=True, demux=True)
@@ -69,7 +73,7 @@ class _ContainerRun:
         reader.start()
         self.container.start()
         self.container.reload()
-        with MemoryWatcher(self.container.attrs["State"].get("Pid") or 0, interval_s=0.02) as watcher:
+        with CgroupWatcher(self.container.attrs["State"].get("Pid") or 0, interval_s=0.02) as watcher:
             timed_out, stopped_early = self._wait(started)
         reader.join(timeout=10)
         wall = time.time() - started
@@ -101,13 +105,17 @@ class _ContainerRun:
     def _wait(self, started: float) -> tuple[bool, bool]:
         """Wait for exit; kill at the timeout or when a stop was requested. Returns (timed_out, stopped)."""
         deadline = started + self.request.timeout_s
+        planned = started + self.request.stop_after_s if self.request.stop_after_s else None
         while True:
             try:
                 self.container.wait(timeout=max(0.1, min(_WAIT_SLICE_S, deadline - time.time())))
                 return False, self.stop_requested.is_set()
             except (requests.exceptions.RequestException, docker.errors.APIError):
                 pass  # the wait's read timed out: the container is still running
-            if time.time() >= deadline:
+            if planned is not None and time.time() >= planned and not self.stopped_as_planned:
+                self.stopped_as_planned = self.killed_by_us = True
+                self.container.stop(timeout=_STOP_GRACE_S)  # SIGTERM, then SIGKILL after the grace period
+            elif time.time() >= deadline:
                 self._kill()
                 return True, False
 
@@ -119,14 +127,14 @@ class _ContainerRun:
         except docker.errors.APIError:
             pass  # it exited on its own meanwhile
 
-    def _result(self, wall: float, timed_out: bool, stopped_early: bool, memory: MemoryReading,
+    def _result(self, wall: float, timed_out: bool, stopped_early: bool, cgroup: CgroupReading,
                 started: float) -> RunResult:
         self.container.reload()
         state = self.container.attrs["State"]
         exit_code = state.get("ExitCode")
-        signals = self._oom_signals(state, memory, exit_code, started)
+        signals = self._oom_signals(state, cgroup, exit_code, started)
         oom_killed = bool(signals) and exit_code != 0
-        peak, source = memory.peak_bytes, memory.source
+        peak, source = cgroup.peak_bytes, cgroup.source
         limit = self.request.limits.memory_bytes
         if oom_killed and limit and (peak or 0) < limit:
             # The last climb to the limit can fall between two polls; an OOM kill means it was reached.
@@ -135,22 +143,23 @@ class _ContainerRun:
             stdout=b"".join(self.stdout).decode("utf-8", "replace"),
             stderr=b"".join(self.stderr).decode("utf-8", "replace"),
             exit_code=exit_code, wall_seconds=wall, timed_out=timed_out, stopped_early=stopped_early,
+            stopped_as_planned=self.stopped_as_planned, cpu_seconds=cgroup.cpu_seconds,
             oom_killed=oom_killed, oom_signals=signals, peak_memory_bytes=peak, peak_memory_source=source,
             host_cpus=self.host_cpus, error=state.get("Error") or None,
         )
 
-    def _oom_signals(self, state: dict, memory: MemoryReading, exit_code: int | None, started: float) -> list[str]:
+    def _oom_signals(self, state: dict, cgroup: CgroupReading, exit_code: int | None, started: float) -> list[str]:
         """Every independent sign of an OOM kill; the engine's flag alone is unreliable."""
         signals = []
         if state.get("OOMKilled"):
             signals.append("engine OOMKilled flag")
         if self._had_oom_event(started):
             signals.append("engine oom event")
-        if memory.oom_kills:
-            signals.append(f"cgroup oom_kill counter = {memory.oom_kills}")
+        if cgroup.oom_kills:
+            signals.append(f"cgroup oom_kill counter = {cgroup.oom_kills}")
         limit = self.request.limits.memory_bytes
         if exit_code == SIGKILL_EXIT and not self.killed_by_us and limit and (
-                memory.failcnt or (memory.peak_bytes or 0) >= 0.98 * limit):
+                cgroup.failcnt or (cgroup.peak_bytes or 0) >= 0.98 * limit):
             signals.append("SIGKILL not sent by gctune, with memory at the container limit")
         return signals
 

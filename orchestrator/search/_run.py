@@ -10,14 +10,15 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from orchestrator.errors import UsageError
+from orchestrator.analysis import run_analysis
 from orchestrator.report import write_reports
 from orchestrator.runners import DockerRunner, engine_info
 from orchestrator.search._storage import check_storage, redact, resolve_storage
-from orchestrator.search._study import Plan, Progress, StudyRun
-from orchestrator.spec import load_spec
+from orchestrator.search._study import BASELINE_OVERRIDES, Plan, Progress, StudyRun
+from orchestrator.spec import Spec, load_spec, resolve_trial_settings
 from orchestrator.store import RunDir
-from orchestrator.trial import new_run_id, prepare_image
+from orchestrator.trial import new_run_id
+from orchestrator.workloads import WorkloadImages
 
 
 @dataclass(frozen=True)
@@ -28,17 +29,18 @@ class RunOptions:
     storage: str | None = None
 
 
-def open_run_dir(spec_path: Path, options: RunOptions) -> tuple[RunDir, Path]:
+def open_run_dir(spec_path: Path, options: RunOptions) -> tuple[RunDir, Spec]:
     """The run directory to use and the spec to run: a new one, or the one being resumed."""
     if options.resume is not None:
         run_dir = RunDir.open(options.resume)
-        return run_dir, run_dir.spec_path
+        return run_dir, load_spec(run_dir.spec_path, base_dir=run_dir.spec_dir)
     spec = load_spec(spec_path)
     run_id = options.run_id or new_run_id()
     existing = options.results_dir / spec.name / run_id
     if existing.exists():
-        return RunDir.open(existing), existing / "spec.yaml"
-    return RunDir.create(options.results_dir, spec.name, run_id, spec_path.read_text()), spec_path
+        run_dir = RunDir.open(existing)
+        return run_dir, load_spec(run_dir.spec_path, base_dir=run_dir.spec_dir)
+    return RunDir.create(options.results_dir, spec.name, run_id, spec_path.read_text(), spec_path.parent), spec
 
 
 def run_study(spec_path: Path, options: RunOptions,
@@ -50,18 +52,20 @@ def run_study(spec_path: Path, options: RunOptions,
     summary.json and, unless ``write_report`` is false, the reports are written also when the run
     is interrupted, so what finished can be read at once.
     """
-    run_dir, spec_file = open_run_dir(spec_path, options)
-    spec = load_spec(spec_file)
+    run_dir, spec = open_run_dir(spec_path, options)
     storage = resolve_storage(run_dir, options.storage)
     check_storage(storage)
     runner = DockerRunner()
-    image = prepare_image(spec, runner.client)
-    _write_info(run_dir, storage, image, runner)
+    images = WorkloadImages(spec, runner.client)
+    first_image = images.for_settings(resolve_trial_settings(spec, BASELINE_OVERRIDES))  # fail fast on a bad build
+    _write_info(run_dir, storage, first_image, runner)
     if on_start:
         on_start(run_dir)
-    study_run = StudyRun(spec, run_dir, storage, runner, image, runner.host_cpus, on_progress, plan)
+    study_run = StudyRun(spec, run_dir, storage, runner, images, runner.host_cpus, on_progress, plan)
     try:
         study_run.run()
+        summary = study_run.write_summary(finished=True)
+        run_analysis(spec, run_dir, summary, runner, images)
     finally:
         if study_run.baseline:
             study_run.write_summary(finished=len(study_run.finished_trials()) >= study_run.budget)

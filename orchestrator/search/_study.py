@@ -17,7 +17,6 @@ from typing import Any
 import optuna
 from optuna.trial import TrialState
 
-from orchestrator.build import WorkloadImage
 from orchestrator.errors import EngineError
 from orchestrator.metrics._thrash import ThrashDetector
 from orchestrator.runners import Runner
@@ -29,6 +28,7 @@ from orchestrator.search._summary import build_summary
 from orchestrator.spec import Spec, TrialSettings, resolve_trial_settings
 from orchestrator.store import RunDir
 from orchestrator.trial import TrialOutcome, run_trial, save_trial
+from orchestrator.workloads import WorkloadImages
 
 BASELINE_OVERRIDES = {"GOGC": 100, "GOMEMLIMIT": "none", "GOMAXPROCS": "auto"}
 BUILTIN_CONSTRAINTS = ("no OOM kill", "no GC thrashing", "runnable configuration")
@@ -70,10 +70,10 @@ class Progress:
 class StudyRun:
     """Baseline first, then trials until the budget is spent; the study and run dir stay consistent."""
 
-    def __init__(self, spec: Spec, run_dir: RunDir, storage: str, runner: Runner, image: WorkloadImage,
+    def __init__(self, spec: Spec, run_dir: RunDir, storage: str, runner: Runner, images: WorkloadImages,
                  host_cpus: int | None, on_progress: Callable[[Progress], None] | None = None,
                  plan: Plan | None = None) -> None:
-        self.spec, self.run_dir, self.storage, self.runner, self.image = spec, run_dir, storage, runner, image
+        self.spec, self.run_dir, self.storage, self.runner, self.images = spec, run_dir, storage, runner, images
         self.host_cpus, self.on_progress = host_cpus, on_progress
         self.plan = plan or Plan()
         self.repeats = self.plan.repeats or spec.search.repeats
@@ -183,7 +183,8 @@ class StudyRun:
     def _run_container(self, settings: TrialSettings, folder) -> TrialOutcome:
         detector = ThrashDetector(self.spec.search.thrash_gc_cpu_percent, self.spec.search.thrash_for,
                                   settings.cpus, self.host_cpus)
-        outcome = run_trial(self.spec, settings, self.runner, self.image, self.run_dir.run_id,
+        image = self.images.for_settings(settings)
+        outcome = run_trial(self.spec, settings, self.runner, image, self.run_dir.run_id,
                             on_stdout_line=detector.feed)
         outcome.metrics["thrashing"] = detector.thrashing
         outcome.metrics["thrash_gc_cpu_percent_max"] = detector.highest_percent

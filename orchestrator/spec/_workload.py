@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+import re
+from pathlib import Path
+from typing import Annotated, Any, ClassVar, Literal, Union
 
-from pydantic import Field, PlainValidator, model_validator
+from pydantic import Field, PlainValidator, ValidationInfo, model_validator
 
 from orchestrator.spec._base import StrictModel, error_details, fail, fail_at
 from orchestrator.spec._values import (
@@ -14,11 +16,25 @@ from orchestrator.spec._values import (
 from orchestrator.spec._values import duration as a_duration  # a field is named duration
 
 WORKLOAD_KINDS = ("builtin", "go_package", "go_bench", "image")
-SUPPORTED_KINDS = ("builtin",)
 BUILTIN_NAMES = ("service",)
+DEFAULT_USER_TIMEOUT_S = 600.0  # a user program without a duration must end by itself before this
 
 MAX_ALLOC_SIZES = 64  # the limits the Go workload itself enforces
 DEFAULT_ALLOC_SIZES: dict[int, float] = {64: 60.0, 512: 30.0, 4096: 9.0, 32768: 1.0}
+
+
+def _nonempty(value: Any) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError(f"must be a non-empty string, got {show(value)}")
+    return value.strip()
+
+
+def _benchtime(value: Any) -> str:
+    """``go test -benchtime``: a duration such as 2s or an iteration count such as 100x."""
+    text = str(value).strip() if isinstance(value, (str, int)) else ""
+    if not re.match(r"^(\d+x|\d+(\.\d+)?(ns|us|µs|ms|s|m|h))$", text):
+        raise ValueError(f"must be a duration such as 2s or an iteration count such as 100x, got {show(value)}")
+    return text
 
 
 def _alloc_sizes(value: Any) -> dict[int, float]:
@@ -66,29 +82,12 @@ class ServiceWorkload(StrictModel):
     sample_interval: Annotated[float, PlainValidator(a_duration(ge=0.001))] = 0.25
     seed: Annotated[int, PlainValidator(integer())] = 1
 
+    kind: ClassVar[str] = "builtin"
+
     @property
-    def kind(self) -> str:
-        """The workload kind key (always ``builtin`` in this version)."""
-        return "builtin"
-
-    @classmethod
-    def mapping_help(cls) -> str:
-        """A workload mapping is recognised by its kind key."""
-        return f"a mapping with one of {', '.join(WORKLOAD_KINDS)}, e.g. builtin: service"
-
-    @model_validator(mode="before")
-    @classmethod
-    def _one_kind(cls, data: Any) -> Any:
-        """Exactly one kind key, and only the supported one."""
-        if not isinstance(data, dict):
-            return data  # a built model, or a non-mapping the base model reports
-        kinds = [k for k in WORKLOAD_KINDS if k in data]
-        if len(kinds) != 1:
-            got = ", ".join(kinds) if kinds else "none"
-            fail_at((), f"must name exactly one workload kind among {', '.join(WORKLOAD_KINDS)}, got {got}", data)
-        if kinds[0] not in SUPPORTED_KINDS:
-            fail_at((kinds[0],), "not supported yet in this version of gctune; use builtin: service", data[kinds[0]])
-        return data
+    def planned_run_s(self) -> float | None:
+        """How long the program runs by itself: warm-up plus the measurement window."""
+        return self.warmup + self.duration
 
     @model_validator(mode="after")
     def _consistent(self) -> ServiceWorkload:
@@ -113,3 +112,112 @@ class ServiceWorkload(StrictModel):
             "-duration", format_go_duration(self.duration),
             "-sample-interval", format_go_duration(self.sample_interval), "-seed", str(self.seed),
         ]
+
+    def argv(self) -> list[str]:
+        """The command line given to the container's entrypoint."""
+        return self.args()
+
+
+def _package_dir(value: Any, info: ValidationInfo) -> Path:
+    """A folder of Go files inside a module, relative to the spec's folder; returned absolute."""
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError(f"must be the path of a Go package folder, relative to the spec file, got {show(value)}")
+    base = Path((info.context or {}).get("base_dir") or ".")
+    folder = (base / value).resolve()
+    if not folder.is_dir():
+        raise ValueError(f"{value}: no such folder (looked in {folder})")
+    if not any(folder.glob("*.go")):
+        raise ValueError(f"{value}: no .go files in {folder}")
+    if module_root(folder) is None:
+        raise ValueError(f"{value}: not inside a Go module (no go.mod in {folder} or above)")
+    return folder
+
+
+def module_root(folder: Path) -> Path | None:
+    """The nearest folder at or above ``folder`` that holds a go.mod."""
+    for candidate in (folder, *folder.parents):
+        if (candidate / "go.mod").is_file():
+            return candidate
+    return None
+
+
+def _argv(value: Any) -> tuple[str, ...]:
+    if not isinstance(value, (list, tuple)) or not all(isinstance(v, (str, int, float)) for v in value):
+        raise ValueError(f"must be a list of arguments such as [\"-addr\", \":8080\"], got {show(value)}")
+    return tuple(str(v) for v in value)
+
+
+class _UserProgram(StrictModel):
+    """What user programs share: an optional warm-up, and a duration after which gctune stops them."""
+
+    warmup: Annotated[float, PlainValidator(a_duration(gt=-1.0, ge=0.0))] = 0.0
+    duration: Annotated[float | None, PlainValidator(optional(a_duration()))] = None
+
+    @property
+    def planned_run_s(self) -> float | None:
+        return None if self.duration is None else self.warmup + self.duration
+
+
+class GoPackageWorkload(_UserProgram):
+    """A main package of the user's module, built statically with the chosen toolchain."""
+
+    go_package: Annotated[Path, PlainValidator(_package_dir)]
+    args: Annotated[tuple[str, ...], PlainValidator(_argv)] = ()
+    kind: ClassVar[str] = "go_package"
+
+    def argv(self) -> list[str]:
+        return list(self.args)
+
+
+class GoBench(StrictModel):
+    """Which benchmarks of a package to run, and for how long."""
+
+    package: Annotated[Path, PlainValidator(_package_dir)]
+    bench: Annotated[str, PlainValidator(_nonempty)] = "."
+    benchtime: Annotated[str, PlainValidator(_benchtime)] = "1s"
+    count: Annotated[int, PlainValidator(integer(ge=1, le=100))] = 1
+
+
+class GoBenchWorkload(StrictModel):
+    """``go test -bench`` benchmarks of a package, compiled with ``go test -c`` and run in the container."""
+
+    go_bench: GoBench
+    kind: ClassVar[str] = "go_bench"
+    warmup: ClassVar[float] = 0.0
+    duration: ClassVar[float | None] = None
+    planned_run_s: ClassVar[float | None] = None
+
+    def argv(self) -> list[str]:
+        bench = self.go_bench
+        return ["-test.run=^$", f"-test.bench={bench.bench}", "-test.benchmem",
+                f"-test.benchtime={bench.benchtime}", f"-test.count={bench.count}"]
+
+
+class ImageWorkload(_UserProgram):
+    """A prebuilt local image holding a Go program; gctune applies the same environment and limits."""
+
+    image: Annotated[str, PlainValidator(_nonempty)]
+    command: Annotated[tuple[str, ...] | None, PlainValidator(optional(_argv))] = None
+    kind: ClassVar[str] = "image"
+
+    def argv(self) -> list[str]:
+        return list(self.command or ())
+
+
+Workload = Union[ServiceWorkload, GoPackageWorkload, GoBenchWorkload, ImageWorkload]
+_MODELS: dict[str, type[StrictModel]] = {"builtin": ServiceWorkload, "go_package": GoPackageWorkload,
+                                         "go_bench": GoBenchWorkload, "image": ImageWorkload}
+
+
+def parse_workload(value: Any, info: ValidationInfo) -> Workload:
+    """Exactly one kind key; the mapping is then validated by that kind's model."""
+    if isinstance(value, tuple(_MODELS.values())):
+        return value  # type: ignore[return-value]
+    if not isinstance(value, dict):
+        raise ValueError(f"must be a mapping with one of {', '.join(WORKLOAD_KINDS)}, e.g. builtin: service, "
+                         f"got {show(value)}")
+    kinds = [k for k in WORKLOAD_KINDS if k in value]
+    if len(kinds) != 1:
+        got = ", ".join(kinds) if kinds else "none"
+        raise ValueError(f"must name exactly one workload kind among {', '.join(WORKLOAD_KINDS)}, got {got}")
+    return _MODELS[kinds[0]].model_validate(value, context=info.context)  # type: ignore[return-value]

@@ -26,12 +26,20 @@ class RunDir:
         self.root = root
 
     @classmethod
-    def create(cls, results_dir: Path, spec_name: str, run_id: str, spec_text: str) -> RunDir:
+    def create(cls, results_dir: Path, spec_name: str, run_id: str, spec_text: str, spec_dir: Path) -> RunDir:
+        """A new run directory holding the spec as run, and the folder its relative paths start from."""
         run_dir = cls(results_dir / spec_name / run_id)
         run_dir.root.mkdir(parents=True, exist_ok=True)
         if not run_dir.spec_path.exists():
             run_dir.spec_path.write_text(spec_text)
+            run_dir.write_json(run_dir.root / "spec-source.json", {"spec_dir": str(spec_dir.resolve())})
         return run_dir
+
+    @property
+    def spec_dir(self) -> Path:
+        """Where the spec's relative workload paths point (the original spec file's folder)."""
+        source = self.root / "spec-source.json"
+        return Path(self.read_json(source)["spec_dir"]) if source.exists() else self.root
 
     @classmethod
     def open(cls, root: Path) -> RunDir:

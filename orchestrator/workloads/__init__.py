@@ -1,16 +1,7 @@
-"""Built-in Go workloads shipped inside the package (stdlib-only Go sources)."""
+"""Workloads: the built-in Go programs gctune ships, and the image each trial runs."""
 
-from __future__ import annotations
+from orchestrator.workloads._builtin import BUILTIN_WORKLOADS, builtin_source_dir
+from orchestrator.workloads._images import WorkloadImages, prebuilt_image, recipe_for, toolchain_for
 
-from pathlib import Path
-
-from orchestrator.errors import SpecError
-
-BUILTIN_WORKLOADS = ("service",)
-
-
-def builtin_source_dir(name: str) -> Path:
-    """The folder holding the Go main package of a built-in workload."""
-    if name not in BUILTIN_WORKLOADS:
-        raise SpecError(f"unknown built-in workload {name!r}; valid: {', '.join(BUILTIN_WORKLOADS)}")
-    return Path(__file__).parent / name
+__all__ = ["BUILTIN_WORKLOADS", "WorkloadImages", "builtin_source_dir", "prebuilt_image", "recipe_for",
+           "toolchain_for"]

@@ -1,0 +1,91 @@
+"""Go's own memory-analysis tools, on request: pprof heap and CPU profiles of the baseline and the
+recommendation, and an escape-analysis summary of the user's package (``go build -gcflags=-m``)."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from pathlib import Path
+from typing import Any
+
+from orchestrator.parsers.escape import parse_escape
+from orchestrator.runners import OUTPUT_MOUNT, Runner
+from orchestrator.search._study import BASELINE_OVERRIDES
+from orchestrator.spec import GoBenchWorkload, GoPackageWorkload, Spec, TrialSettings, resolve_trial_settings
+from orchestrator.store import RunDir
+from orchestrator.trial import run_trial, trial_request
+from orchestrator.workloads import WorkloadImages, recipe_for, toolchain_for
+
+PROFILE_FILES = ("cpu.pprof", "heap.pprof")
+
+
+def run_analysis(spec: Spec, run_dir: RunDir, summary: dict[str, Any], runner: Runner,
+                 images: WorkloadImages) -> dict[str, Any]:
+    """Whatever ``analysis`` asks for; the result (paths relative to the run dir) goes in analysis.json."""
+    result: dict[str, Any] = {}
+    if spec.analysis.profiles:
+        result["profiles"] = _profiles(spec, run_dir, summary, runner, images)
+    if spec.analysis.escape:
+        result["escape"] = escape_summary(spec, run_dir)
+    if result:
+        run_dir.write_json(run_dir.root / "analysis.json", result)
+    return result
+
+
+def _profiles(spec: Spec, run_dir: RunDir, summary: dict[str, Any], runner: Runner,
+              images: WorkloadImages) -> dict[str, Any]:
+    if spec.workload.kind == "builtin":
+        return {"note": "profiles are taken of your own program (go_package, go_bench or image workloads)"}
+    configurations = {"baseline": resolve_trial_settings(spec, BASELINE_OVERRIDES)}
+    recommended = summary.get("recommended") or {}
+    if isinstance(recommended.get("trial"), int):
+        configurations["recommended"] = _settings_of(spec, recommended["params"])
+    found = {}
+    for name, settings in configurations.items():
+        folder = run_dir.root / "profiles" / name
+        found[name] = _profile_once(spec, settings, folder, runner, images, run_dir.run_id)
+    return found
+
+
+def _profile_once(spec: Spec, settings: TrialSettings, folder: Path, runner: Runner, images: WorkloadImages,
+                  run_id: str) -> dict[str, Any]:
+    """One extra run with profiling on: test flags for benchmarks, the reporter's hook for programs."""
+    folder.mkdir(parents=True, exist_ok=True)
+    os.chmod(folder, 0o777)  # the container runs as nobody
+    request = trial_request(spec, settings, images.for_settings(settings), run_id)
+    if isinstance(spec.workload, GoBenchWorkload):
+        command = [*request.command, f"-test.cpuprofile={OUTPUT_MOUNT}/cpu.pprof",
+                   f"-test.memprofile={OUTPUT_MOUNT}/heap.pprof"]
+        request = dataclasses.replace(request, command=command)
+    else:
+        request = dataclasses.replace(request, env={**request.env, "GCTUNE_PROFILE_DIR": OUTPUT_MOUNT})
+    run = runner.run(dataclasses.replace(request, output_dir=str(folder)))
+    files = [f"profiles/{folder.name}/{name}" for name in PROFILE_FILES if (folder / name).exists()]
+    note = "" if files else ("no profile was written: a go_package or image program must import gctune's "
+                             "reporter package (it writes them when GCTUNE_PROFILE_DIR is set)")
+    return {"files": files, "exit_code": run.exit_code, "settings": settings.params(), "note": note}
+
+
+def _settings_of(spec: Spec, params: dict[str, Any]) -> TrialSettings:
+    overrides = {k: ("none" if k == "GOMEMLIMIT" and v is None else v) for k, v in params.items()
+                 if k in ("GOGC", "GOMEMLIMIT", "GOMAXPROCS", "cpus", "memory", "go_version", "go_experiment")
+                 and v is not None}
+    return resolve_trial_settings(spec, overrides)
+
+
+def escape_summary(spec: Spec, run_dir: RunDir) -> dict[str, Any]:
+    """``go build -gcflags=-m`` of the user's package: what escapes to the heap, by kind and by file."""
+    workload = spec.workload
+    if not isinstance(workload, (GoPackageWorkload, GoBenchWorkload)):
+        return {"note": "escape analysis needs the source: a go_package or go_bench workload"}
+    recipe = recipe_for(spec, spec.go.experiment)
+    toolchain = toolchain_for(spec.go.version)
+    command = ["test", "-c", "-o", os.devnull] if recipe.test_binary else ["build", "-o", os.devnull]
+    mod = ["-mod=vendor"] if recipe.vendored() else []
+    result = toolchain.run([*command, *mod, "-gcflags=-m", f"./{recipe.package}".replace("/./", "/")],
+                           cwd=recipe.module_dir)
+    raw = run_dir.root / "escape-analysis.txt"
+    raw.write_text(result.stderr)
+    report = parse_escape(result.stderr)
+    return {"file": raw.name, "sites": len(report.sites), "by_kind": dict(report.counts_by_kind),
+            "top_files": [list(item) for item in report.top_files(10)], "go": toolchain.version}

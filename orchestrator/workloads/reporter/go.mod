@@ -1,0 +1,3 @@
+module gctune.dev/reporter
+
+go 1.21

@@ -1,0 +1,3 @@
+module example.com/escpkg
+
+go 1.21

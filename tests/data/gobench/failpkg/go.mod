@@ -1,0 +1,3 @@
+module example.com/benchfail
+
+go 1.21
