@@ -30,9 +30,9 @@ def toolchain():
 
 @pytest.fixture(scope="session")
 def probe_image(docker_client, toolchain):
-    from orchestrator.build import build_image
+    from orchestrator.build import BuildRecipe, build_image
 
-    return build_image(docker_client, toolchain, DATA / "probe", "probe")
+    return build_image(docker_client, toolchain, BuildRecipe(name="probe", module_dir=DATA / "probe"))
 
 
 @pytest.fixture(scope="session")

@@ -59,9 +59,10 @@ def pg_run(postgres_url, tmp_path_factory):
     result = gctune("run", str(spec), "--results-dir", str(tmp / "results"), "--storage", postgres_url,
                     "--run-id", run_id, "--json", timeout=300)
     assert result.returncode == 0, result.stderr
-    yield spec, tmp / "results" / name / run_id, name, json.loads(result.stdout)
+    study_name = f"{name}/{run_id}"  # one study per run, so runs sharing a storage never mix
+    yield spec, tmp / "results" / name / run_id, study_name, json.loads(result.stdout)
     try:
-        optuna.delete_study(study_name=name, storage=postgres_url)
+        optuna.delete_study(study_name=study_name, storage=postgres_url)
     except KeyError:
         pass
 

@@ -105,6 +105,8 @@ def render_plots(data: ReportData, importance: Importance) -> list[Plot]:
     ]
     plots = []
     for name, title, caption, make in makers:
+        if name == "trend" and not data.nights:
+            continue  # only nightly runs have a history to show
         try:
             figure, note = make()
         except Exception as exc:  # noqa: BLE001 - one broken figure must not cost the whole report
@@ -480,8 +482,6 @@ def _history(data: ReportData) -> tuple[Figure | None, str | None]:
 
 
 def _trend(data: ReportData) -> tuple[Figure | None, str | None]:
-    if not data.nights:
-        return None, "Not drawn: this is not a nightly run (gctune nightly records the history it shows)."
     nights = data.nights
     metric = nights[-1]["objective"]
     figure, (top, bottom) = _figure(2, 1, height=3.2, sharex=True)

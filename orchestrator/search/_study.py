@@ -108,8 +108,10 @@ class StudyRun:
         optuna.logging.set_verbosity(optuna.logging.WARNING)
         sampler = create_sampler(self.spec.search.sampler, self.spec.search.seed, grid_space(self.searched),
                                  self.spec.search.trials)
-        return optuna.create_study(storage=self.storage, study_name=self.spec.name, sampler=sampler,
-                                   directions=[d for _, d in self.spec.objectives], load_if_exists=True)
+        # One study per run, so runs sharing a storage (a team's PostgreSQL) never mix their trials.
+        return optuna.create_study(storage=self.storage, study_name=f"{self.spec.name}/{self.run_dir.run_id}",
+                                   sampler=sampler, directions=[d for _, d in self.spec.objectives],
+                                   load_if_exists=True)
 
     def _requeue_interrupted(self) -> None:
         """A trial left RUNNING by a killed process failed; queue its configuration again."""
