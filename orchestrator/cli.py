@@ -196,8 +196,7 @@ def schedule_install(spec_path: str, at: str | None, cron: str | None, backend: 
     if as_json:
         click.echo(json.dumps(job.to_dict(), indent=2))
     else:
-        click.echo(f"scheduled {job.name}")
-        _echo_job(job)
+        click.echo(f"scheduled {job.name}\n{console.job_text(job)}")
     for problem in scheduling.problems(job.backend):
         click.echo(f"gctune: warning: {problem}", err=True)
 
@@ -216,8 +215,7 @@ def schedule_list(backend: str | None, as_json: bool) -> None:
     if not jobs:
         click.echo("no gctune job is scheduled")
     for index, job in enumerate(jobs):
-        click.echo(("\n" if index else "") + job.name)
-        _echo_job(job)
+        click.echo(("\n" if index else "") + f"{job.name}\n{console.job_text(job)}")
 
 
 @schedule.command("remove")
@@ -229,17 +227,6 @@ def schedule_remove(name: str, backend: str | None) -> None:
 
     scheduling.remove(name, backend)
     click.echo(f"removed {name if name.startswith('gctune-') else 'gctune-' + name}")
-
-
-def _echo_job(job: Any) -> None:
-    when = job.cron + (f" (OnCalendar={job.calendar})" if job.calendar else "")
-    runs = ", ".join(f"{run:%a %Y-%m-%d %H:%M %Z}" for run in job.next_runs)
-    click.echo(f"  schedule: {when}")
-    click.echo(f"  backend:  {job.backend}, {job.location}")
-    click.echo(f"  command:  {job.command_line}")
-    click.echo(f"  in:       {job.workdir}")
-    click.echo(f"  log:      {job.log_path}")
-    click.echo(f"  next:     {runs or 'unknown (the schedule was edited by hand)'}")
 
 
 @cli.group()

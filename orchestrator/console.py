@@ -161,3 +161,12 @@ def history_table(nights: list[Any]) -> Table:
                       f"{night.objective} {_interval(night.objective_values)}", _interval(night.baseline_values),
                       format_size(peak) if peak else "-", night.verdict)
     return table
+
+
+def job_text(job: Any) -> str:
+    """A scheduled job: when, where, what, and its next runs."""
+    when = job.cron + (f" (OnCalendar={job.calendar})" if job.calendar else "")
+    runs = ", ".join(f"{run:%a %Y-%m-%d %H:%M %Z}" for run in job.next_runs)
+    return "\n".join([f"  schedule: {when}", f"  backend:  {job.backend}, {job.location}",
+                      f"  command:  {job.command_line}", f"  in:       {job.workdir}", f"  log:      {job.log_path}",
+                      f"  next:     {runs or 'unknown (the schedule was edited by hand)'}"])
