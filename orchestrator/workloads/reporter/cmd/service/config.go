@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"gctune.dev/reporter/internal/sample"
 )
 
 // config is the parsed and validated command line. The string-valued
@@ -206,21 +208,21 @@ func (m *sizeMix) String() string {
 
 // appendJSON writes the configuration as a JSON object whose keys are the
 // flag names, so a run can be reproduced from its "start" line.
-func (c *config) appendJSON(j *jsonLine) {
-	j.object("config")
-	j.i64("live-heap", c.liveHeap)
-	j.str("pointers", c.pointers)
-	j.f64("churn", c.churn)
-	j.i64("workers", int64(c.workers))
-	j.str("alloc-sizes", c.allocSizes)
-	j.i64("allocs-per-op", int64(c.allocsPerOp))
-	j.str("map-keys", c.mapKeys)
-	j.boolean("pool", c.pool)
-	j.str("strings", c.strings)
-	j.f64("rate", c.rate)
-	j.str("warmup", c.warmup.String())
-	j.str("duration", c.duration.String())
-	j.str("sample-interval", c.sampleInterval.String())
-	j.i64("seed", c.seed)
-	j.end()
+func (c *config) appendJSON(j *sample.Line) {
+	j.Object("config")
+	j.I64("live-heap", c.liveHeap)
+	j.Str("pointers", c.pointers)
+	j.F64("churn", c.churn)
+	j.I64("workers", int64(c.workers))
+	j.Str("alloc-sizes", c.allocSizes)
+	j.I64("allocs-per-op", int64(c.allocsPerOp))
+	j.Str("map-keys", c.mapKeys)
+	j.Bool("pool", c.pool)
+	j.Str("strings", c.strings)
+	j.F64("rate", c.rate)
+	j.Str("warmup", c.warmup.String())
+	j.Str("duration", c.duration.String())
+	j.Str("sample-interval", c.sampleInterval.String())
+	j.I64("seed", c.seed)
+	j.End()
 }

@@ -1,6 +1,6 @@
 //go:build !unix
 
-package reporter
+package sample
 
 // rusage has no getrusage to read outside Unix; rusage_cpu_s reads 0
 // there, so programs that import the package still build everywhere.

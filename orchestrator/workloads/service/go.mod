@@ -1,3 +1,0 @@
-module gctune/service
-
-go 1.21
