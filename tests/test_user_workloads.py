@@ -149,3 +149,16 @@ search: {sampler: grid, trials: 2}
     assert set(summary["by_go_version"] or {}) == {"1.24.11", "1.27.3"}
     report = (tmp_path / "results" / "versions" / "r" / "report.html").read_text()
     assert "Per Go version" in report and "go1.24.11" in report
+
+
+def test_a_missing_dependency_says_to_vendor_it(tmp_path):
+    module = tmp_path / "needsdep"
+    (module / "cmd").mkdir(parents=True)
+    (module / "go.mod").write_text("module example.com/needsdep\n\ngo 1.21\n\nrequire example.com/absent v1.2.3\n")
+    (module / "cmd" / "main.go").write_text(
+        'package main\n\nimport "example.com/absent"\n\nfunc main() { absent.Run() }\n')
+    spec = tmp_path / "dep.yaml"
+    spec.write_text("name: dep\nworkload: {go_package: ./needsdep/cmd}\n")
+    result = gctune("trial", str(spec))
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "go build of" in result.stderr and "go mod vendor" in result.stderr
