@@ -10,8 +10,8 @@ from typing import Any
 
 from orchestrator.parsers.escape import parse_escape
 from orchestrator.runners import OUTPUT_MOUNT, Runner
-from orchestrator.search._study import BASELINE_OVERRIDES
-from orchestrator.spec import GoBenchWorkload, GoPackageWorkload, Spec, TrialSettings, resolve_trial_settings
+from orchestrator.spec import (
+    GoBenchWorkload, GoPackageWorkload, Spec, TrialSettings, baseline_settings, resolve_trial_settings)
 from orchestrator.store import RunDir
 from orchestrator.trial import run_trial, trial_request
 from orchestrator.workloads import WorkloadImages, recipe_for, toolchain_for
@@ -36,7 +36,7 @@ def _profiles(spec: Spec, run_dir: RunDir, summary: dict[str, Any], runner: Runn
               images: WorkloadImages) -> dict[str, Any]:
     if spec.workload.kind == "builtin":
         return {"note": "profiles are taken of your own program (go_package, go_bench or image workloads)"}
-    configurations = {"baseline": resolve_trial_settings(spec, BASELINE_OVERRIDES)}
+    configurations = {"baseline": baseline_settings(spec)}
     recommended = summary.get("recommended") or {}
     if isinstance(recommended.get("trial"), int):
         configurations["recommended"] = _settings_of(spec, recommended["params"])
@@ -80,10 +80,7 @@ def escape_summary(spec: Spec, run_dir: RunDir) -> dict[str, Any]:
         return {"note": "escape analysis needs the source: a go_package or go_bench workload"}
     recipe = recipe_for(spec, spec.go.experiment)
     toolchain = toolchain_for(spec.go.version)
-    command = ["test", "-c", "-o", os.devnull] if recipe.test_binary else ["build", "-o", os.devnull]
-    mod = ["-mod=vendor"] if recipe.vendored() else []
-    result = toolchain.run([*command, *mod, "-gcflags=-m", f"./{recipe.package}".replace("/./", "/")],
-                           cwd=recipe.module_dir)
+    result = toolchain.run(recipe.go_args(os.devnull, "-gcflags=-m"), cwd=recipe.module_dir, **recipe.go_env())
     raw = run_dir.root / "escape-analysis.txt"
     raw.write_text(result.stderr)
     report = parse_escape(result.stderr)

@@ -92,7 +92,7 @@ def _run_with_progress(spec_path: str, execute: Callable[..., Any]) -> Any:
         console.stderr.print(f"run directory: {run_dir.root}")
 
     try:
-        with console.study_progress() as progress:
+        with console.StudyProgress() as progress:
             return execute(on_progress=progress.update, on_start=on_start)
     except (KeyboardInterrupt, Terminated):
         if started:

@@ -79,9 +79,6 @@ class StudyProgress:
                             f"  ({progress.last})")
 
 
-def study_progress() -> StudyProgress:
-    return StudyProgress()
-
 
 def summary_text(summary: dict[str, Any], run_dir: Any) -> str:
     """A few lines a person reads first: the recommendation and what it saves."""

@@ -46,6 +46,17 @@ class BuildRecipe:
     def vendored(self) -> bool:
         return (self.module_dir / "vendor" / "modules.txt").is_file()
 
+    def go_args(self, output: str, *flags: str) -> list[str]:
+        """The go command that builds this recipe's package into ``output`` (run in module_dir)."""
+        mode = ["test", "-c"] if self.test_binary else ["build"]
+        mod = ["-mod=vendor"] if self.vendored() else []
+        package = self.package.strip("/") or "."
+        return [*mode, *mod, *flags, "-o", output, package if package.startswith(".") else f"./{package}"]
+
+    def go_env(self) -> dict[str, str]:
+        """Target platform and GOEXPERIMENT for the go command."""
+        return {"GOOS": "linux", "GOARCH": _goarch(), **({"GOEXPERIMENT": self.experiment} if self.experiment else {})}
+
 
 @dataclass(frozen=True)
 class WorkloadImage:
@@ -96,11 +107,8 @@ def _recipe_key(recipe: BuildRecipe) -> tuple[str, ...]:
 
 
 def _go_build(toolchain: GoToolchain, recipe: BuildRecipe, source: Path, output: Path) -> None:
-    mode = ["test", "-c"] if recipe.test_binary else ["build"]
-    mod = ["-mod=vendor"] if recipe.vendored() else []
-    env = {"GOOS": "linux", "GOARCH": _goarch(), **({"GOEXPERIMENT": recipe.experiment} if recipe.experiment else {})}
-    result = toolchain.run([*mode, *mod, *BUILD_FLAGS, *recipe.extra_flags, "-o", str(output), _package_arg(recipe)],
-                           cwd=source, **env)
+    result = toolchain.run(recipe.go_args(str(output), *BUILD_FLAGS, *recipe.extra_flags), cwd=source,
+                           **recipe.go_env())
     if result.returncode == 0:
         return
     what = "go test -c" if recipe.test_binary else "go build"
@@ -110,11 +118,6 @@ def _go_build(toolchain: GoToolchain, recipe: BuildRecipe, source: Path, output:
                 "module proxy here): run `go mod vendor` in the module so the dependencies travel with the source.")
     raise BuildError(f"{what} of {recipe.module_dir / recipe.package} failed ({toolchain.version}):\n"
                      f"{result.stderr.strip()}{hint}")
-
-
-def _package_arg(recipe: BuildRecipe) -> str:
-    package = recipe.package.strip("/") or "."
-    return package if package.startswith(".") else f"./{package}"
 
 
 def _with_toolchain_go_directive(source_dir: Path, copy_dir: Path, toolchain: GoToolchain) -> Path:

@@ -43,7 +43,7 @@ def run_nightly(spec_path: Path, options: RunOptions, on_progress: Callable[[Pro
     spec = load_spec(spec_path)
     history = history_store(spec, options.results_dir)
     key = comparable_key(spec)
-    previous = next((n for n in reversed(history.nights(spec.name)) if n.comparable_key == key), None)
+    previous = history.last_comparable(spec.name, key)
     plan = _plan(spec, previous)
     run_dir, summary = run_study(spec_path, options, on_progress, on_start, plan, write_report=False)
     night = night_from_summary(spec, run_dir, summary, key, mode="recheck" if plan else "study")

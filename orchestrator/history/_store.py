@@ -75,7 +75,7 @@ class HistoryStore:
         with self.engine.connect() as connection:
             return [Night(**json.loads(row.record)) for row in connection.execute(query)]
 
-    def last_comparable(self, night: Night) -> Night | None:
-        earlier = [n for n in self.nights(night.experiment)
-                   if n.comparable_key == night.comparable_key and n.run_id != night.run_id]
+    def last_comparable(self, experiment: str, comparable_key: str) -> Night | None:
+        """The latest night of ``experiment`` that optimised the same thing under the same limits."""
+        earlier = [n for n in self.nights(experiment) if n.comparable_key == comparable_key]
         return earlier[-1] if earlier else None

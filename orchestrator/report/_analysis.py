@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from orchestrator.report._data import ReportData
@@ -102,6 +102,3 @@ def repeats_of(entry: dict[str, Any] | None, metric: str | None = None) -> int |
     spread = (entry.get("spread") or {}).get(metric or "", {})
     return int(spread["n"]) if is_number(spread.get("n")) else None
 
-
-def completed(trials: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
-    return [t for t in trials if t.get("state") == "COMPLETE"]

@@ -77,10 +77,6 @@ class CgroupWatcher:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._poll, name="gctune-cgroup", daemon=True)
 
-    @property
-    def available(self) -> bool:
-        return self._found is not None
-
     def __enter__(self) -> CgroupWatcher:
         if self._found:
             self._thread.start()

@@ -29,7 +29,8 @@ class DockerRunner(Runner):
 
     def __init__(self, client: docker.DockerClient | None = None) -> None:
         self.client = client or connect()
-        self.host_cpus = engine_info(self.client).host_cpus
+        self.engine = engine_info(self.client)
+        self.host_cpus = self.engine.host_cpus
         self.reaped = reap_stray_containers(self.client)
 
     def run(self, request: RunRequest) -> RunResult:

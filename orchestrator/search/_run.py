@@ -12,10 +12,11 @@ from typing import Any
 
 from orchestrator.analysis import run_analysis
 from orchestrator.report import write_reports
-from orchestrator.runners import DockerRunner, engine_info
+from orchestrator.build import WorkloadImage
+from orchestrator.runners import DockerRunner
 from orchestrator.search._storage import check_storage, redact, resolve_storage
-from orchestrator.search._study import BASELINE_OVERRIDES, Plan, Progress, StudyRun
-from orchestrator.spec import Spec, load_spec, resolve_trial_settings
+from orchestrator.search._study import Plan, Progress, StudyRun
+from orchestrator.spec import Spec, baseline_settings, load_spec
 from orchestrator.store import RunDir
 from orchestrator.trial import new_run_id
 from orchestrator.workloads import WorkloadImages
@@ -57,7 +58,7 @@ def run_study(spec_path: Path, options: RunOptions,
     check_storage(storage)
     runner = DockerRunner()
     images = WorkloadImages(spec, runner.client)
-    first_image = images.for_settings(resolve_trial_settings(spec, BASELINE_OVERRIDES))  # fail fast on a bad build
+    first_image = images.for_settings(baseline_settings(spec))  # fail fast on a bad build
     _write_info(run_dir, storage, first_image, runner)
     if on_start:
         on_start(run_dir)
@@ -74,9 +75,9 @@ def run_study(spec_path: Path, options: RunOptions,
     return run_dir, run_dir.read_json(run_dir.summary_path)
 
 
-def _write_info(run_dir: RunDir, storage: str, image, runner: DockerRunner) -> None:
+def _write_info(run_dir: RunDir, storage: str, image: WorkloadImage, runner: DockerRunner) -> None:
     info = run_dir.read_json(run_dir.info_path) if run_dir.info_path.exists() else {}
-    engine = engine_info(runner.client)
+    engine = runner.engine
     info.setdefault("started", time.strftime("%Y-%m-%dT%H:%M:%S%z"))
     info.update({
         "run_id": run_dir.run_id, "storage": redact(storage), "image": image.tag, "go_toolchain": image.go_version,

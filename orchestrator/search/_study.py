@@ -25,13 +25,13 @@ from orchestrator.search._storage import redact
 from orchestrator.search._space import grid_space, suggest
 from orchestrator.search._stats import aggregate
 from orchestrator.search._summary import build_summary
-from orchestrator.spec import Spec, TrialSettings, resolve_trial_settings
+from orchestrator.spec import Spec, TrialSettings, baseline_settings, resolve_trial_settings
 from orchestrator.store import RunDir
 from orchestrator.trial import TrialOutcome, run_trial, save_trial
 from orchestrator.workloads import WorkloadImages
 
-BASELINE_OVERRIDES = {"GOGC": 100, "GOMEMLIMIT": "none", "GOMAXPROCS": "auto"}
-BUILTIN_CONSTRAINTS = ("no OOM kill", "no GC thrashing", "runnable configuration")
+# gctune's own constraints, each violated by one outcome of a trial.
+BUILTIN_CONSTRAINTS = {"no OOM kill": "oom", "no GC thrashing": "thrashing", "runnable configuration": "skipped"}
 COUNTED = (TrialState.COMPLETE, TrialState.FAIL, TrialState.PRUNED)
 
 
@@ -127,7 +127,7 @@ class StudyRun:
                 self.study.enqueue_trial(params, skip_if_exists=False)
 
     def _measure_baseline(self) -> dict[str, Any]:
-        settings = resolve_trial_settings(self.spec, BASELINE_OVERRIDES)
+        settings = baseline_settings(self.spec)
         measurement = self._measure(settings, self.run_dir.baseline_dir)
         if measurement.outcome == "engine":
             raise EngineError(f"the baseline could not run: {measurement.reason}")
@@ -214,11 +214,7 @@ class StudyRun:
     def violations(self, measurement: Measurement) -> dict[str, float]:
         """Optuna constraint values (<= 0 satisfied): the spec's constraints plus gctune's own."""
         metrics = measurement.metrics
-        result = {
-            "no OOM kill": float(measurement.outcome == "oom"),
-            "no GC thrashing": float(measurement.outcome == "thrashing"),
-            "runnable configuration": float(measurement.outcome == "skipped"),
-        }
+        result = {name: float(measurement.outcome == outcome) for name, outcome in BUILTIN_CONSTRAINTS.items()}
         baseline = self.baseline.get("metrics")
         for constraint in self.spec.constraints:
             try:
@@ -259,12 +255,11 @@ class StudyRun:
     def _report(self, last: str) -> None:
         if self.on_progress is None:
             return
-        best = None
-        feasible = [t for t in self.finished_trials() if t.user_attrs.get("feasible")]
-        if feasible:
-            pick = min if self.spec.objectives[0][1] == "minimize" else max
-            best = pick(t.values[0] for t in feasible)
-        self.on_progress(Progress(len(self.finished_trials()), self.budget, best, time.time() - self.started, last))
+        finished = self.finished_trials()
+        feasible = [t.values[0] for t in finished if t.user_attrs.get("feasible")]
+        pick = min if self.spec.objectives[0][1] == "minimize" else max
+        best = pick(feasible) if feasible else None
+        self.on_progress(Progress(len(finished), self.budget, best, time.time() - self.started, last))
 
 
 def skip_reason(settings: TrialSettings) -> str:

@@ -5,7 +5,7 @@ from orchestrator.spec._load import load_spec, load_spec_text
 from orchestrator.spec._model import (
     SAMPLERS, SPEC_KEYS, Container, Objective, Search, Spec,
 )
-from orchestrator.spec._settings import TrialSettings, resolve_trial_settings
+from orchestrator.spec._settings import TrialSettings, baseline_settings, resolve_trial_settings
 from orchestrator.spec._space import (
     SETTING_NAMES, Choices, CpusRange, Dimension, GogcRange, GomaxprocsRange, MemoryLimitRange,
     MemoryRange, Range, Space, parse_setting,
@@ -20,5 +20,5 @@ __all__ = [
     "MemoryLimitRange", "MemoryRange", "Objective", "Percent", "Range", "Search", "ServiceWorkload",
     "Space", "Spec", "TrialSettings", "GoBenchWorkload", "GoPackageWorkload", "ImageWorkload", "Workload",
     "module_root",
-    "load_spec", "load_spec_text", "parse_constraint", "parse_setting", "resolve_trial_settings",
+    "baseline_settings", "load_spec", "load_spec_text", "parse_constraint", "parse_setting", "resolve_trial_settings",
 ]

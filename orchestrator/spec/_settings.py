@@ -104,3 +104,11 @@ def resolve_trial_settings(spec: Spec, overrides: Mapping[str, Any] | None = Non
         go_experiment=values.get("go_experiment"),
     )
 
+
+
+GO_DEFAULTS = {"GOGC": GO_DEFAULT_GOGC, "GOMEMLIMIT": "none", "GOMAXPROCS": "auto"}
+
+
+def baseline_settings(spec: Spec) -> TrialSettings:
+    """Go's defaults (GOGC=100, no GOMEMLIMIT, GOMAXPROCS by the runtime) in the spec's container."""
+    return resolve_trial_settings(spec, GO_DEFAULTS)

@@ -33,7 +33,6 @@ class WorkloadImages:
     def for_settings(self, settings: TrialSettings) -> WorkloadImage:
         version = settings.go_version or self.spec.go.version
         experiment = settings.go_experiment or self.spec.go.experiment
-        experiment = None if experiment == "none" else experiment
         key = (version, experiment)
         if key not in self._built:
             self._built[key] = self._prepare(version, experiment)
@@ -44,12 +43,14 @@ class WorkloadImages:
         if isinstance(workload, ImageWorkload):
             return prebuilt_image(self.client, workload.image)
         toolchain = toolchain_for(version)
-        goexperiment_env(experiment, toolchain)  # an experiment this Go does not know is the spec's error
-        return build_image(self.client, toolchain, recipe_for(self.spec, experiment))
+        recipe = recipe_for(self.spec, experiment)
+        goexperiment_env(recipe.experiment, toolchain)  # an experiment this Go does not know is the spec's error
+        return build_image(self.client, toolchain, recipe)
 
 
 def recipe_for(spec: Spec, experiment: str | None) -> BuildRecipe:
-    """How to build the spec's workload."""
+    """How to build the spec's workload; ``experiment`` none (or None) builds without a GOEXPERIMENT."""
+    experiment = None if experiment == "none" else experiment
     workload = spec.workload
     if isinstance(workload, (GoPackageWorkload, GoBenchWorkload)):
         folder = workload.go_package if isinstance(workload, GoPackageWorkload) else workload.go_bench.package
