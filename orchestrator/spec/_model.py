@@ -11,7 +11,7 @@ from orchestrator.metrics import METRICS, metric_definition
 from orchestrator.spec._base import StrictModel, error_details, fail, fail_at
 from orchestrator.spec._constraints import Constraint, parse_constraint
 from orchestrator.spec._space import (
-    Choices, Range, Space, cpus_value, go_experiment_value, go_version_value, memory_value)
+    RUNTIME_SETTINGS, SETTINGS, Choices, Range, Space, cpus_value, go_experiment_value, go_version_value, memory_value)
 from orchestrator.spec._values import boolean, duration, integer, number, one_of, optional, show
 from orchestrator.spec._workload import DEFAULT_USER_TIMEOUT_S, WORKLOAD_KINDS, Workload, parse_workload
 
@@ -20,7 +20,7 @@ Direction = Literal["minimize", "maximize"]
 NUMERIC_METRICS = tuple(name for name, m in METRICS.items() if m.kind == "number")
 SPEC_KEYS = ("name", "workload", "go", "container", "space", "objective", "constraints", "search", "nightly",
              "analysis")
-RESERVED_ENV = ("GOGC", "GOMEMLIMIT", "GOMAXPROCS")
+RESERVED_ENV = tuple(SETTINGS[name].env_var for name in RUNTIME_SETTINGS)
 TIMEOUT_MARGIN_S = 60.0  # added to warmup + duration when no timeout is given
 
 _NAME_RE = re.compile(r"^[A-Za-z0-9._-]+$")

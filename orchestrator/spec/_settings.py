@@ -9,8 +9,9 @@ from typing import Any, Literal
 from orchestrator.errors import SpecError
 from orchestrator.spec._base import unknown_key_message
 from orchestrator.spec._model import Spec
-from orchestrator.spec._space import SETTING_NAMES, Choices, parse_setting
+from orchestrator.spec._space import RUNTIME_SETTINGS, SETTING_NAMES, SETTINGS, Choices, parse_setting
 from orchestrator.spec._values import Percent
+from orchestrator.units import format_mib
 
 GO_DEFAULT_GOGC = 100
 
@@ -29,12 +30,7 @@ class TrialSettings:
 
     def env(self) -> dict[str, str]:
         """The Go runtime environment: GOGC always, GOMEMLIMIT and GOMAXPROCS when set."""
-        env = {"GOGC": str(self.gogc)}
-        if self.gomemlimit_bytes is not None:
-            env["GOMEMLIMIT"] = str(self.gomemlimit_bytes)
-        if self.gomaxprocs is not None:
-            env["GOMAXPROCS"] = str(self.gomaxprocs)
-        return env
+        return go_env(self.params())
 
     def params(self) -> dict[str, Any]:
         """The settings as recorded with a trial's results."""
@@ -107,6 +103,53 @@ def resolve_trial_settings(spec: Spec, overrides: Mapping[str, Any] | None = Non
 
 
 GO_DEFAULTS = {"GOGC": GO_DEFAULT_GOGC, "GOMEMLIMIT": "none", "GOMAXPROCS": "auto"}
+
+
+def go_env(params: Mapping[str, Any]) -> dict[str, str]:
+    """The Go runtime variables for recorded settings: GOGC always, the others when they have a value.
+
+    The one builder of the environment: a trial's container and a report's snippets both use it.
+    """
+    env = {"GOGC": str(params.get("GOGC", GO_DEFAULT_GOGC))}
+    for name in RUNTIME_SETTINGS:
+        value = params.get(name)
+        if name != "GOGC" and value not in (None, "auto", "none"):
+            env[SETTINGS[name].env_var or name] = str(int(value) if isinstance(value, float) else value)
+    return env
+
+
+def gomemlimit_share(params: Mapping[str, Any]) -> float | None:
+    """GOMEMLIMIT as a percentage of the container memory, when both are known."""
+    limit, memory = params.get("GOMEMLIMIT"), params.get("memory")
+    if _is_number(limit) and _is_number(memory) and memory > 0:
+        return 100.0 * limit / memory
+    return None
+
+
+def format_setting(name: str, value: Any, params: Mapping[str, Any] | None = None) -> str:
+    """One recorded setting as a person reads it: ``197.4MiB (77.1% of memory)``, ``auto``, ``1.5``."""
+    if value is None:
+        return SETTINGS[name].unset if name in SETTINGS else "-"
+    if name == "GOMEMLIMIT" and _is_number(value):
+        share = gomemlimit_share(params or {})
+        return format_mib(value) + (f" ({share:.1f}% of memory)" if share is not None else "")
+    if name == "memory" and _is_number(value):
+        return format_mib(value)
+    if name == "cpus" and _is_number(value):
+        return f"{value:g}"
+    return str(value)
+
+
+def format_settings(params: Mapping[str, Any] | None, only: tuple[str, ...] = SETTING_NAMES) -> str:
+    """``GOGC=150, GOMEMLIMIT=197.4MiB (77.1% of memory), cpus=1, memory=256MiB``, in registry order."""
+    if not params:
+        return "-"
+    names = [n for n in SETTING_NAMES if n in params and n in only] + [n for n in params if n not in SETTINGS]
+    return ", ".join(f"{n}={format_setting(n, params.get(n), params)}" for n in names)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 def baseline_settings(spec: Spec) -> TrialSettings:

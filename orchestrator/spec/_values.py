@@ -12,12 +12,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from orchestrator.units import DURATION_HELP, SIZE_HELP, parse_duration, parse_size
+from orchestrator.units import (
+    DURATION_HELP, MIB, SIZE_HELP, format_bytes, format_go_duration, format_number, parse_duration, parse_size)
 
 T = TypeVar("T")
 Parser = Callable[[Any], T]
 
-MIB = 2**20
 _INT_RE = re.compile(r"^\s*[+-]?[0-9]+\s*$")
 _PERCENT_RE = re.compile(r"^\s*([+-]?[0-9]+(?:\.[0-9]+)?)\s*%\s*$")
 
@@ -55,16 +55,8 @@ def show(value: Any) -> str:
     return str(value)
 
 
-def format_number(value: float) -> str:
-    """Render a number without a trailing ``.0`` or an exponent: ``2``, ``0.25``, ``1000000``."""
-    if float(value).is_integer():
-        return str(int(value))
-    return f"{value:.6f}".rstrip("0").rstrip(".")
 
 
-def format_go_duration(seconds: float) -> str:
-    """Render seconds as a Go duration string in milliseconds, e.g. ``2000ms``."""
-    return f"{format_number(round(seconds * 1000, 3))}ms"
 
 
 def _bounds_text(gt: float | None, ge: float | None, le: float | None, unit: Callable[[float], str]) -> str:
@@ -210,10 +202,3 @@ def is_percent_text(value: Any) -> bool:
     """Whether ``value`` is a percentage: written with a ``%`` or already parsed."""
     return isinstance(value, Percent) or (isinstance(value, str) and value.strip().endswith("%"))
 
-
-def format_bytes(num_bytes: int) -> str:
-    """Render bytes exactly, in the largest binary unit that divides them: ``256MiB``, ``1000B``."""
-    for unit, scale in (("TiB", 2**40), ("GiB", 2**30), ("MiB", MIB), ("KiB", 2**10)):
-        if num_bytes >= scale and num_bytes % scale == 0:
-            return f"{num_bytes // scale}{unit}"
-    return f"{num_bytes}B" if num_bytes else "0"

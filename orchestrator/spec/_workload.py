@@ -9,11 +9,9 @@ from typing import Annotated, Any, ClassVar, Literal, Union
 from pydantic import Field, PlainValidator, ValidationInfo, model_validator
 
 from orchestrator.spec._base import StrictModel, error_details, fail, fail_at
-from orchestrator.spec._values import (
-    MIB, boolean, format_go_duration, format_number, integer, number, one_of, optional,
-    show, size,
-)
+from orchestrator.spec._values import boolean, integer, number, one_of, optional, show, size
 from orchestrator.spec._values import duration as a_duration  # a field is named duration
+from orchestrator.units import MIB, format_go_duration, format_number
 
 WORKLOAD_KINDS = ("builtin", "go_package", "go_bench", "image")
 BUILTIN_NAMES = ("service",)
