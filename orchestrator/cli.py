@@ -32,9 +32,9 @@ def cli() -> None:
 @click.argument("spec_path", metavar="SPEC", type=click.Path(dir_okay=False))
 def validate(spec_path: str) -> None:
     """Check an experiment spec without running anything."""
-    from orchestrator.spec import load_spec
+    from orchestrator.app import validate_spec
 
-    spec = load_spec(spec_path)
+    spec = validate_spec(Path(spec_path))
     console.stdout.print(f"{spec_path}: valid (experiment {spec.name!r})")
 
 
@@ -46,20 +46,11 @@ def validate(spec_path: str) -> None:
 @click.option("--out", type=click.Path(file_okay=False), help="Also keep the raw gctrace, JSON lines and metrics here.")
 def trial(spec_path: str, overrides: tuple[str, ...], as_json: bool, out: str | None) -> None:
     """Run one configuration of SPEC in a container and print its metrics."""
-    from orchestrator.runners import DockerRunner
-    from orchestrator.spec import load_spec, resolve_trial_settings
-    from orchestrator.trial import new_run_id, run_trial, save_trial
-    from orchestrator.workloads import WorkloadImages
+    from orchestrator.app import run_single_trial
 
-    spec = load_spec(spec_path)
-    settings = resolve_trial_settings(spec, _parse_overrides(overrides))
-    runner = DockerRunner()
-    with console.stderr.status("building the workload image", spinner="dots") as status:
-        image = WorkloadImages(spec, runner.client).for_settings(settings)
-        status.update(f"running one trial of {spec.name} ({spec.container.trial_timeout_s(spec.workload):.0f}s max)")
-        outcome = run_trial(spec, settings, runner, image, new_run_id())
-    if out:
-        save_trial(outcome, Path(out))
+    with console.stderr.status("starting", spinner="dots") as status:
+        outcome = run_single_trial(Path(spec_path), _parse_overrides(overrides), Path(out) if out else None,
+                                   on_step=status.update)
     result = outcome.to_dict()
     if as_json:
         click.echo(json.dumps(result, indent=2, default=str))
@@ -102,7 +93,7 @@ def _run_with_progress(spec_path: str, execute: Callable[..., Any]) -> Any:
 
 
 def _options(results_dir: str, run_id: str | None, resume: str | None, storage: str | None) -> Any:
-    from orchestrator.search import RunOptions
+    from orchestrator.app import RunOptions
 
     return RunOptions(Path(results_dir), run_id, Path(resume) if resume else None, storage)
 
@@ -112,12 +103,12 @@ def _options(results_dir: str, run_id: str | None, resume: str | None, storage: 
 def run(spec_path: str, results_dir: str, run_id: str | None, resume: str | None, storage: str | None,
         as_json: bool) -> None:
     """Search the settings of SPEC: a baseline, then Optuna trials, then a recommendation."""
-    from orchestrator.search import run_study
+    from orchestrator.app import run_study
 
     options = _options(results_dir, run_id, resume, storage)
     run_dir, summary = _run_with_progress(spec_path, lambda **kw: run_study(Path(spec_path), options, **kw))
     if as_json:
-        click.echo(json.dumps(summary, indent=2, default=str))
+        click.echo(json.dumps(summary.to_dict(), indent=2, default=str))
     else:
         console.stdout.print(console.summary_text(summary, run_dir.root), soft_wrap=True)
         console.stdout.print(f"report: {run_dir.root / 'report.html'}", soft_wrap=True)
@@ -128,7 +119,7 @@ def run(spec_path: str, results_dir: str, run_id: str | None, resume: str | None
 def nightly(spec_path: str, results_dir: str, run_id: str | None, resume: str | None, storage: str | None,
             as_json: bool) -> None:
     """One scheduled night: run, append to the history, compare with the last night (exit 3 on regression)."""
-    from orchestrator.history import REGRESSION_EXIT, run_nightly
+    from orchestrator.app import REGRESSION_EXIT, run_nightly
 
     options = _options(results_dir, run_id, resume, storage)
     result = _run_with_progress(spec_path, lambda **kw: run_nightly(Path(spec_path), options, **kw))
@@ -146,14 +137,9 @@ def nightly(spec_path: str, results_dir: str, run_id: str | None, resume: str | 
 @click.option("--json", "as_json", is_flag=True, help="Print the nights as JSON.")
 def history(experiment_dir: str, storage: str | None, as_json: bool) -> None:
     """One row per night: date, Go version, workload, recommendation, objective, baseline, verdict."""
-    from orchestrator.history import HistoryStore
+    from orchestrator.app import read_history
 
-    folder = Path(experiment_dir)
-    if storage is None and not (folder / "history.db").exists():
-        raise UsageError(f"{folder}: no history.db; give the experiment folder, e.g. results/<name>, "
-                         "that `gctune nightly` writes to (or --storage URL)")
-    nights = HistoryStore(storage or HistoryStore.default_url(folder)).nights(
-        None if storage is None else folder.name)
+    nights = read_history(Path(experiment_dir), storage)
     if as_json:
         click.echo(json.dumps([n.to_dict() for n in nights], indent=2, default=str))
     else:
@@ -168,9 +154,9 @@ def history(experiment_dir: str, storage: str | None, as_json: bool) -> None:
                                                           "when the measurement used another.")
 def report(run_dir: str, formats: str, production_go: str | None) -> None:
     """Write the recommendation report of a run directory (gctune run writes it too)."""
-    from orchestrator.report import write_reports
+    from orchestrator.app import write_run_reports
 
-    for path in write_reports(Path(run_dir), formats.split(","), production_go):
+    for path in write_run_reports(Path(run_dir), formats.split(","), production_go):
         console.stdout.print(str(path), soft_wrap=True)
 
 
@@ -239,10 +225,9 @@ def parse() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 def parse_gctrace_cmd(file: str, as_json: bool) -> None:
     """Summarise a GODEBUG=gctrace=1 log (any Go release 1.19-1.27)."""
-    from orchestrator.parsers.gctrace import parse_gctrace
+    from orchestrator.app import gctrace_summary
 
-    text = Path(file).read_text(encoding="utf-8", errors="replace")
-    summary = parse_gctrace(text).summary().to_dict()
+    summary = gctrace_summary(Path(file))
     if as_json:
         click.echo(json.dumps(summary, indent=2))
     else:
@@ -252,7 +237,7 @@ def parse_gctrace_cmd(file: str, as_json: bool) -> None:
 @cli.command()
 def doctor() -> None:
     """Check the Docker engine and the Go toolchain, and say what to do about anything missing."""
-    from orchestrator.doctor import run_checks
+    from orchestrator.app import run_checks
 
     checks = run_checks()
     for check in checks:

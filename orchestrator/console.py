@@ -8,7 +8,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from orchestrator.metrics import METRICS
+from orchestrator.definitions import METRICS
 from orchestrator.units import format_size
 
 stdout = Console(highlight=False)

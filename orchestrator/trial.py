@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import secrets
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +14,7 @@ from orchestrator.parsers.gctrace import GCTrace, parse_gctrace
 from orchestrator.parsers.workload import WorkloadOutput, parse_workload_output
 from orchestrator.runners import ContainerLimits, Runner, RunRequest, RunResult
 from orchestrator.spec import Spec, TrialSettings
+from orchestrator.workloads import kind_for
 
 
 @dataclass(frozen=True)
@@ -35,22 +34,17 @@ class TrialOutcome:
                 "image": self.image.tag, "go_toolchain": self.image.go_version}
 
 
-def new_run_id() -> str:
-    return time.strftime("%Y%m%d-%H%M%S") + "-" + secrets.token_hex(2)
-
-
 def trial_request(spec: Spec, settings: TrialSettings, image: WorkloadImage, run_id: str,
                   on_stdout_line: Callable[[str], bool] | None = None) -> RunRequest:
     """The container run for these settings: Go's GC knobs as environment, the rest as limits."""
+    kind = kind_for(spec)
     user_env = dict(spec.container.env)
-    env = {**user_env, **settings.env(), "GODEBUG": merge_godebug(user_env.get("GODEBUG", ""))}
-    if spec.workload.kind != "builtin" and spec.workload.warmup:
-        env.setdefault("GCTUNE_WARMUP", f"{int(spec.workload.warmup * 1000)}ms")  # for gctune's reporter package
+    env = {**kind.environment(), **user_env, **settings.env(), "GODEBUG": merge_godebug(user_env.get("GODEBUG", ""))}
     return RunRequest(
-        image=image.tag, command=spec.workload.argv(), env=env,
+        image=image.tag, command=kind.command(), env=env,
         limits=ContainerLimits(settings.cpus, settings.memory_bytes, spec.container.pids_limit),
         timeout_s=spec.container.trial_timeout_s(spec.workload), run_id=run_id, on_stdout_line=on_stdout_line,
-        stop_after_s=spec.workload.planned_run_s if spec.workload.kind != "builtin" else None)
+        stop_after_s=kind.stop_after_s)
 
 
 def merge_godebug(user: str) -> str:
@@ -65,8 +59,10 @@ def run_trial(spec: Spec, settings: TrialSettings, runner: Runner, image: Worklo
     run = runner.run(trial_request(spec, settings, image, run_id, on_stdout_line))
     output = parse_workload_output(run.stdout)
     trace = parse_gctrace(run.stderr)
-    metrics = compute_metrics(output, trace, run, settings.cpus, kind=spec.workload.kind,
-                              warmup_s=spec.workload.warmup)
+    kind = kind_for(spec)
+    metrics = compute_metrics(output, trace, run, settings.cpus, warmup_s=spec.workload.warmup,
+                              measured_from_gctrace=kind.measured_from_gctrace)
+    metrics.update(kind.extra_metrics(run, metrics))
     metrics["go_version"] = metrics.get("go_version") or image.go_version
     return TrialOutcome(run_id, settings.params(), metrics, run, output, trace, image)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from conftest import ROOT
-from orchestrator.metrics import METRICS
+from orchestrator.definitions import METRICS
 
 
 def test_readme_metric_table_matches_the_definitions():

@@ -5,7 +5,8 @@ from __future__ import annotations
 import optuna
 import pytest
 
-from orchestrator.search import aggregate, median_ci, pareto_front, skip_reason
+from orchestrator.search import aggregate, pareto_front, skip_reason
+from orchestrator.stats import median_ci
 from orchestrator.search._space import GOGC_OFF_PARAM, grid_space, suggest
 from orchestrator.search._summary import _knee
 from orchestrator.spec import Percent, TrialSettings, load_spec_text

@@ -1,8 +1,9 @@
-"""History stage: nightly runs, their record, and regression detection between nights."""
+"""History stage: the record of nights, and judging a night against the last comparable one."""
 
-from orchestrator.history._nightly import REGRESSION_EXIT, NightlyResult, comparable_key, judge, run_nightly
+from orchestrator.history._nightly import comparable_key, judge, night_from_summary
 from orchestrator.history._regression import Comparison, compare, mann_whitney_greater
-from orchestrator.history._store import HistoryStore, Night
+from orchestrator.history._store import HistoryStore, history_url
+from orchestrator.results import Night
 
-__all__ = ["REGRESSION_EXIT", "Comparison", "HistoryStore", "Night", "NightlyResult", "compare",
-           "comparable_key", "judge", "mann_whitney_greater", "run_nightly"]
+__all__ = ["Comparison", "HistoryStore", "Night", "compare", "comparable_key", "history_url", "judge",
+           "mann_whitney_greater", "night_from_summary"]

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
 
 import sqlalchemy as sa
+
+from orchestrator.errors import UsageError
+from orchestrator.results import Night
 
 _METADATA = sa.MetaData()
 NIGHTS = sa.Table(
@@ -20,60 +21,53 @@ NIGHTS = sa.Table(
 )
 
 
-@dataclass
-class Night:
-    """What one nightly run found, with the repeats a later night is tested against."""
-
-    experiment: str
-    run_id: str
-    date: str
-    mode: str
-    comparable_key: str                 # nights compare only with the same objective, constraints, container
-    go_version: str | None
-    workload_hash: str | None
-    objective: str
-    direction: str
-    recommended: dict[str, Any] | None  # params as a person reads them
-    recommended_trial_params: dict[str, Any] | None  # Optuna's params, to measure it again
-    objective_values: list[float] = field(default_factory=list)       # repeats at the recommendation
-    baseline_values: list[float] = field(default_factory=list)        # repeats at Go's defaults
-    peak_memory_values: list[float] = field(default_factory=list)     # repeats at the recommendation
-    top_trial_params: list[dict[str, Any]] = field(default_factory=list)
-    feasible_trials: int = 0
-    total_trials: int = 0
-    verdict: str = "first night"
-    findings: list[dict[str, Any]] = field(default_factory=list)
-    report: str | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+def history_url(configured: str | None, experiment_dir: Path) -> str:
+    """The history's URL: ``nightly.history`` when the spec names one, else ``<experiment>/history.db``."""
+    if configured:
+        return configured
+    return f"sqlite:///{(experiment_dir / 'history.db').resolve()}"
 
 
 class HistoryStore:
-    """Append and read nights; the table is created on first use."""
+    """Append and read nights; the table is created by the first append, never by a read."""
 
     def __init__(self, url: str) -> None:
         self.url = url
         self.engine = sa.create_engine(url)
-        _METADATA.create_all(self.engine)
-
-    @staticmethod
-    def default_url(experiment_dir: Path) -> str:
-        experiment_dir.mkdir(parents=True, exist_ok=True)
-        return f"sqlite:///{(experiment_dir / 'history.db').resolve()}"
 
     def append(self, night: Night) -> None:
+        if self.url.startswith("sqlite:///"):
+            Path(self.url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        _METADATA.create_all(self.engine)
         with self.engine.begin() as connection:
             connection.execute(NIGHTS.insert().values(
                 experiment=night.experiment, run_id=night.run_id, date=night.date,
                 record=json.dumps(night.to_dict(), default=str)))
 
     def nights(self, experiment: str | None = None) -> list[Night]:
+        """Every night (of ``experiment``), oldest first; none when nothing was appended yet.
+
+        UsageError (exit 2) when the database is not a gctune history or a record is from a newer gctune.
+        """
         query = sa.select(NIGHTS.c.record).order_by(NIGHTS.c.id)
         if experiment:
             query = query.where(NIGHTS.c.experiment == experiment)
-        with self.engine.connect() as connection:
-            return [Night(**json.loads(row.record)) for row in connection.execute(query)]
+        try:
+            with self.engine.connect() as connection:
+                if not sa.inspect(connection).has_table(NIGHTS.name):
+                    return []
+                rows = [row.record for row in connection.execute(query)]
+        except sa.exc.SQLAlchemyError as exc:
+            raise UsageError(f"{self.url}: not a gctune history database "
+                             f"({str(exc.orig or exc).splitlines()[0][:200]})") from None
+        return [self._night(record) for record in rows]
+
+    def _night(self, record: str) -> Night:
+        try:
+            data = json.loads(record)
+        except ValueError:
+            raise UsageError(f"{self.url}: a night's record is not JSON: not a gctune history") from None
+        return Night.from_dict(data, f"{self.url}: night {data.get('run_id', '?') if isinstance(data, dict) else '?'}")
 
     def last_comparable(self, experiment: str, comparable_key: str) -> Night | None:
         """The latest night of ``experiment`` that optimised the same thing under the same limits."""

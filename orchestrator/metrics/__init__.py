@@ -1,5 +1,8 @@
-"""Trial metrics: definitions and how they are computed from a run's raw output."""
+"""Trial metrics: how they are computed from a run's samples, gctrace and cgroup (definitions: ``orchestrator.definitions``)."""
 
-from orchestrator.metrics._definitions import METRIC_NAMES, METRICS, MetricDefinition, metric_definition
+from orchestrator.metrics._compute import (
+    Window, compute_metrics, effective_cpus, measurement_window, trace_metrics, window_cycles)
+from orchestrator.metrics._thrash import ThrashDetector
 
-__all__ = ["METRICS", "METRIC_NAMES", "MetricDefinition", "metric_definition"]
+__all__ = ["ThrashDetector", "Window", "compute_metrics", "effective_cpus", "measurement_window", "trace_metrics",
+           "window_cycles"]

@@ -1,6 +1,6 @@
 """Compute a trial's metrics from what the workload, the gctrace and the runner reported.
 
-Pure functions: parsed records in, a flat metrics dict out. The definitions are in ``_definitions``.
+Pure functions: parsed records in, a flat metrics dict out. The definitions are in ``orchestrator.definitions``.
 """
 
 from __future__ import annotations
@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from orchestrator.parsers.gctrace import GCCycle, GCTrace
-from orchestrator.parsers.gobench import bench_metrics, parse_bench
 from orchestrator.parsers.workload import Sample, WorkloadOutput
 from orchestrator.runners import RunResult
 
@@ -90,11 +89,12 @@ def window_cycles(window: Window, trace: GCTrace) -> list[GCCycle]:
 
 
 def compute_metrics(output: WorkloadOutput, trace: GCTrace, run: RunResult, cpus_limit: float | None,
-                    kind: str = "builtin", warmup_s: float = 0.0) -> dict[str, Any]:
+                    warmup_s: float = 0.0, measured_from_gctrace: bool = False) -> dict[str, Any]:
     """All trial metrics as a flat dict (None where the run did not produce the data).
 
     With runtime samples (the built-in workload, or a program using gctune's reporter package) the
-    window metrics come from them; otherwise from the gctrace and the container's cgroup.
+    window metrics come from them; otherwise, when ``measured_from_gctrace`` (a program without
+    gctune's reporter), from the gctrace and the container's cgroup.
     """
     window = measurement_window(output)
     metrics: dict[str, Any] = {
@@ -107,14 +107,10 @@ def compute_metrics(output: WorkloadOutput, trace: GCTrace, run: RunResult, cpus
     if window is not None:
         metrics.update(_window_metrics(window, output, trace, cpus_limit, run.host_cpus))
         metrics["metrics_source"] = "runtime samples"
-    elif kind != "builtin":
+    elif measured_from_gctrace:
         metrics.update(trace_metrics(trace, run, cpus_limit, warmup_s))
         metrics["window_complete"] = run.exit_code == 0 or run.stopped_as_planned
         metrics["metrics_source"] = "gctrace"
-    if kind == "go_bench":
-        bench = parse_bench(run.stdout)
-        metrics.update(bench_metrics(bench))
-        metrics["window_complete"] = bool(metrics["window_complete"] and bench.passed and bench.results)
     return metrics
 
 

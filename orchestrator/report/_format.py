@@ -6,7 +6,7 @@ import statistics
 
 from typing import Any
 
-from orchestrator.metrics import METRICS
+from orchestrator.definitions import METRICS
 from orchestrator.report._analysis import gomemlimit_percent, is_number
 
 MIB = 2**20

@@ -10,7 +10,7 @@ import base64
 import html
 from typing import Any
 
-from orchestrator.metrics import METRICS
+from orchestrator.definitions import METRICS
 from orchestrator.report._analysis import is_number
 from orchestrator.report._format import (
     SETTING_ORDER, TREND_HEADERS, VERSION_HEADERS, analysis_items, label, metric_value, setting_value, settings_text,

@@ -11,7 +11,7 @@ from orchestrator.store import RunDir
 
 def resolve_storage(run_dir: RunDir, requested: str | None) -> str:
     """The storage URL: as given, as recorded by an earlier session of this run, or the run's SQLite file."""
-    recorded = run_dir.read_json(run_dir.info_path).get("storage") if run_dir.info_path.exists() else None
+    recorded = run_dir.read_info().storage
     if recorded is None:
         return requested or run_dir.default_storage
     if requested and redact(requested) != recorded:

@@ -23,8 +23,10 @@ from orchestrator.runners import Runner
 from orchestrator.search._samplers import create_sampler
 from orchestrator.search._storage import redact
 from orchestrator.search._space import grid_space, suggest
+from orchestrator.search._states import finished_trials, mark_interrupted
 from orchestrator.search._stats import aggregate
 from orchestrator.search._summary import build_summary
+from orchestrator.results import Baseline, Summary
 from orchestrator.spec import Spec, TrialSettings, baseline_settings, resolve_trial_settings
 from orchestrator.store import RunDir
 from orchestrator.trial import TrialOutcome, run_trial, save_trial
@@ -32,7 +34,6 @@ from orchestrator.workloads import WorkloadImages
 
 # gctune's own constraints, each violated by one outcome of a trial.
 BUILTIN_CONSTRAINTS = {"no OOM kill": "oom", "no GC thrashing": "thrashing", "runnable configuration": "skipped"}
-COUNTED = (TrialState.COMPLETE, TrialState.FAIL, TrialState.PRUNED)
 
 
 @dataclass
@@ -82,7 +83,7 @@ class StudyRun:
         self.started = time.time()
         self.engine_failures = 0
         self.study = self._open_study()
-        self.baseline: dict[str, Any] = {}
+        self.baseline: Baseline | None = None
 
     @property
     def budget(self) -> int:
@@ -93,14 +94,14 @@ class StudyRun:
         return self.spec.search.trials
 
     def finished_trials(self) -> list[optuna.trial.FrozenTrial]:
-        return [t for t in self.study.get_trials(deepcopy=False)
-                if t.state in COUNTED and t.user_attrs.get("outcome") != "interrupted"]
+        return finished_trials(self.study)
 
     def run(self) -> None:
         """Measure the baseline (once per study), then run trials up to the budget."""
         self._requeue_interrupted()
         self._enqueue_plan()
-        self.baseline = self.study.user_attrs.get("baseline") or self._measure_baseline()
+        recorded = self.study.user_attrs.get("baseline")
+        self.baseline = Baseline.model_validate(recorded) if recorded else self._measure_baseline()
         while len(self.finished_trials()) < self.budget:
             self._run_one()
 
@@ -116,7 +117,7 @@ class StudyRun:
     def _requeue_interrupted(self) -> None:
         """A trial left RUNNING by a killed process failed; queue its configuration again."""
         for trial in self.study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
-            self.study._storage.set_trial_user_attr(trial._trial_id, "outcome", "interrupted")
+            mark_interrupted(self.study, trial.number)
             self.study.tell(trial.number, state=TrialState.FAIL)
             self.study.enqueue_trial(trial.params, skip_if_exists=False)
 
@@ -126,17 +127,19 @@ class StudyRun:
             for params in self.plan.configurations:
                 self.study.enqueue_trial(params, skip_if_exists=False)
 
-    def _measure_baseline(self) -> dict[str, Any]:
+    def _measure_baseline(self) -> Baseline:
         settings = baseline_settings(self.spec)
         measurement = self._measure(settings, self.run_dir.baseline_dir)
         if measurement.outcome == "engine":
             raise EngineError(f"the baseline could not run: {measurement.reason}")
-        self.baseline = {"metrics": measurement.metrics}  # constraints relative to the baseline need it
+        # Constraints relative to the baseline are judged against its own metrics.
+        self.baseline = Baseline(metrics=measurement.metrics)
         violations = self.violations(measurement)
-        baseline = {**measurement.to_dict(), "metrics": _jsonable(measurement.metrics),
-                    "violations": violations, "feasible": all(v <= 0 for v in violations.values())}
-        self.run_dir.write_json(self.run_dir.baseline_dir / "trial.json", baseline)
-        self.study.set_user_attr("baseline", baseline)
+        baseline = Baseline.model_validate({**measurement.to_dict(), "metrics": _jsonable(measurement.metrics),
+                                            "violations": violations,
+                                            "feasible": all(v <= 0 for v in violations.values())})
+        self.run_dir.write_json(self.run_dir.baseline_dir / "trial.json", baseline.to_dict())
+        self.study.set_user_attr("baseline", baseline.to_dict())
         return baseline
 
     def _run_one(self) -> None:
@@ -155,11 +158,12 @@ class StudyRun:
         self._report(f"trial {trial.number}: {measurement.outcome} {measurement.reason}".strip())
         self._count_engine_failures(measurement)
 
-    def write_summary(self, finished: bool) -> dict[str, Any]:
+    def write_summary(self, finished: bool) -> Summary:
         """Rewrite summary.json from the study (after every trial, so an interruption loses nothing)."""
+        assert self.baseline is not None  # measured (or read back) before any trial
         summary = build_summary(self.spec, self.study, self.baseline, self.run_dir.run_id, redact(self.storage),
                                 finished)
-        self.run_dir.write_json(self.run_dir.summary_path, summary)
+        self.run_dir.write_summary(summary)
         return summary
 
     def _measure(self, settings: TrialSettings, folder) -> Measurement:
@@ -215,7 +219,7 @@ class StudyRun:
         """Optuna constraint values (<= 0 satisfied): the spec's constraints plus gctune's own."""
         metrics = measurement.metrics
         result = {name: float(measurement.outcome == outcome) for name, outcome in BUILTIN_CONSTRAINTS.items()}
-        baseline = self.baseline.get("metrics")
+        baseline = self.baseline.metrics if self.baseline else None
         for constraint in self.spec.constraints:
             try:
                 threshold = constraint.threshold(baseline)
@@ -240,8 +244,8 @@ class StudyRun:
 
     def _worst_known(self, index: int, metric: str, direction: str) -> float | None:
         known = [t.values[index] for t in self.study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))]
-        base = self.baseline.get("metrics", {}).get(metric)
-        known += [base] if isinstance(base, (int, float)) else []
+        base = self.baseline.number(metric) if self.baseline else None
+        known += [base] if base is not None else []
         if not known:
             return None
         return max(known) if direction == "minimize" else min(known)

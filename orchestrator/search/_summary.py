@@ -13,40 +13,40 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from typing import Any
 
 import optuna
 from optuna.trial import FrozenTrial, TrialState
 
+from orchestrator.results import (
+    Baseline, Headroom, NearestMiss, NoFeasible, ObjectiveSpec, Recommendation, RunnerUp, Saving, Summary,
+    TrialRecord)
+from orchestrator.search._states import interrupted_numbers
 from orchestrator.spec import Spec
 
 
-def build_summary(spec: Spec, study: optuna.Study, baseline: dict[str, Any], run_id: str, storage: str,
-                  finished: bool) -> dict[str, Any]:
+def build_summary(spec: Spec, study: optuna.Study, baseline: Baseline, run_id: str, storage: str,
+                  finished: bool) -> Summary:
+    cut = interrupted_numbers(study)
     trials = [t for t in study.get_trials(deepcopy=False) if t.user_attrs.get("outcome") != "interrupted"
-              and t.state != TrialState.RUNNING]
+              and t.number not in cut and t.state != TrialState.RUNNING]
     feasible = [t for t in trials if t.state == TrialState.COMPLETE and t.user_attrs.get("feasible")]
     front = pareto_front(feasible, spec) if len(spec.objectives) > 1 else []
     recommended = _recommend(spec, feasible, front, baseline)
-    return {
-        "run_id": run_id,
-        "experiment": spec.name,
-        "storage": storage,
-        "study_name": study.study_name,
-        "finished": finished,
-        "objectives": [{"metric": m, "direction": d} for m, d in spec.objectives],
-        "constraints": [c.text for c in spec.constraints],
-        "baseline": baseline,
-        "recommended": recommended,
-        "saving": _saving(spec, baseline, recommended),
-        "runner_up": _runner_up(spec, feasible, recommended),
-        "pareto_front": [_entry(t, spec) for t in front] or None,
-        "by_go_version": _by_go_version(spec, feasible),
-        "headroom": _headroom(recommended),
-        "trial_counts": _counts(trials, feasible),
-        "no_feasible": None if recommended else _nearest_miss(trials),
-        "trials": [_entry(t, spec) for t in trials],
-    }
+    return Summary(
+        run_id=run_id, experiment=spec.name, storage=storage, study_name=study.study_name, finished=finished,
+        objectives=[ObjectiveSpec(metric=m, direction=d) for m, d in spec.objectives],
+        constraints=[c.text for c in spec.constraints],
+        baseline=baseline,
+        recommended=recommended,
+        saving=_saving(spec, baseline, recommended),
+        runner_up=_runner_up(spec, feasible, recommended),
+        pareto_front=[record(t, spec) for t in front] or None,
+        by_go_version=_by_go_version(spec, feasible),
+        headroom=_headroom(recommended),
+        trial_counts=_counts(trials, feasible),
+        no_feasible=None if recommended else _nearest_miss(trials),
+        trials=[record(t, spec) for t in trials],
+    )
 
 
 def pareto_front(trials: list[FrozenTrial], spec: Spec) -> list[FrozenTrial]:
@@ -60,18 +60,34 @@ def pareto_front(trials: list[FrozenTrial], spec: Spec) -> list[FrozenTrial]:
     return [t for t in trials if not any(dominates(o, t) for o in trials if o is not t)]
 
 
+def record(trial: FrozenTrial, spec: Spec) -> TrialRecord:
+    """A finished Optuna trial as the results contract holds it."""
+    attrs = trial.user_attrs
+    return TrialRecord(
+        trial=trial.number, state=trial.state.name, outcome=attrs.get("outcome"), reason=attrs.get("reason") or None,
+        feasible=bool(attrs.get("feasible")), params=attrs.get("settings", {}), optuna_params=trial.params,
+        values=dict(zip([m for m, _ in spec.objectives], trial.values)) if trial.values else None,
+        violations=trial.constraints if trial.state == TrialState.COMPLETE else None,
+        metrics=attrs.get("metrics", {}), spread=attrs.get("spread", {}),
+    )
+
+
 def _recommend(spec: Spec, feasible: list[FrozenTrial], front: list[FrozenTrial],
-               baseline: dict[str, Any]) -> dict[str, Any] | None:
+               baseline: Baseline) -> Recommendation | None:
     if front:
-        return {**_entry(_knee(front, spec), spec), "rule": "knee of the Pareto front"}
+        return _recommendation(record(_knee(front, spec), spec), "knee of the Pareto front")
     metric, direction = spec.objectives[0]
     best = (min if direction == "minimize" else max)(feasible, key=lambda t: t.values[0]) if feasible else None
-    base_value = baseline.get("metrics", {}).get(metric)
-    if baseline.get("feasible") and isinstance(base_value, (int, float)) and (
+    base_value = baseline.number(metric)
+    if baseline.feasible and base_value is not None and (
             best is None or not _better(best.values[0], base_value, direction)):
-        return {"trial": "baseline", "params": baseline["params"], "metrics": baseline["metrics"],
-                "spread": baseline["spread"], "rule": "no feasible trial beat Go's defaults"}
-    return None if best is None else {**_entry(best, spec), "rule": f"best feasible {metric}"}
+        return Recommendation(trial="baseline", params=baseline.params, metrics=baseline.metrics,
+                              spread=baseline.spread, rule="no feasible trial beat Go's defaults")
+    return None if best is None else _recommendation(record(best, spec), f"best feasible {metric}")
+
+
+def _recommendation(trial: TrialRecord, rule: str) -> Recommendation:
+    return Recommendation.model_validate({**trial.model_dump(exclude={"go_version_built"}), "rule": rule})
 
 
 def _knee(front: list[FrozenTrial], spec: Spec) -> FrozenTrial:
@@ -91,78 +107,60 @@ def _better(value: float, other: float, direction: str) -> bool:
     return value < other if direction == "minimize" else value > other
 
 
-def _entry(trial: FrozenTrial, spec: Spec) -> dict[str, Any]:
-    attrs = trial.user_attrs
-    return {
-        "trial": trial.number,
-        "state": trial.state.name,
-        "outcome": attrs.get("outcome"),
-        "reason": attrs.get("reason") or None,
-        "feasible": bool(attrs.get("feasible")),
-        "params": attrs.get("settings", {}),
-        "optuna_params": trial.params,
-        "values": dict(zip([m for m, _ in spec.objectives], trial.values)) if trial.values else None,
-        "violations": trial.constraints if trial.state == TrialState.COMPLETE else None,
-        "metrics": attrs.get("metrics", {}),
-        "spread": attrs.get("spread", {}),
-    }
-
-
-def _by_go_version(spec: Spec, feasible: list[FrozenTrial]) -> dict[str, Any] | None:
+def _by_go_version(spec: Spec, feasible: list[FrozenTrial]) -> dict[str, TrialRecord] | None:
     """When the study compares Go versions: the best feasible trial of each (first objective)."""
     versions = {t.user_attrs.get("settings", {}).get("go_version") for t in feasible}
     if "go_version" not in spec.space.searched() or len(versions) < 2:
         return None
     metric, direction = spec.objectives[0]
-    best: dict[str, Any] = {}
+    best: dict[str, TrialRecord] = {}
     for version in sorted(v for v in versions if v):
         trials = [t for t in feasible if t.user_attrs.get("settings", {}).get("go_version") == version]
         pick = (min if direction == "minimize" else max)(trials, key=lambda t: t.values[0])
-        best[version] = {**_entry(pick, spec), "go_version_built": pick.user_attrs.get("metrics", {}).get(
-            "go_version")}
+        best[version] = record(pick, spec).model_copy(
+            update={"go_version_built": pick.user_attrs.get("metrics", {}).get("go_version")})
     return best
 
 
-def _saving(spec: Spec, baseline: dict[str, Any], recommended: dict[str, Any] | None) -> dict[str, Any] | None:
+def _saving(spec: Spec, baseline: Baseline, recommended: Recommendation | None) -> Saving | None:
     metric, direction = spec.objectives[0]
-    base = baseline.get("metrics", {}).get(metric)
-    if recommended is None or not isinstance(base, (int, float)):
+    base = baseline.number(metric)
+    if recommended is None or base is None:
         return None
-    value = recommended["metrics"].get(metric)
+    value = recommended.metrics.get(metric)
     absolute = (base - value) if direction == "minimize" else (value - base)
-    return {"metric": metric, "baseline": base, "recommended": value, "absolute": absolute,
-            "relative": absolute / abs(base) if base else None}
+    return Saving(metric=metric, baseline=base, recommended=value, absolute=absolute,
+                  relative=absolute / abs(base) if base else None)
 
 
-def _runner_up(spec: Spec, feasible: list[FrozenTrial], recommended: dict[str, Any] | None) -> dict[str, Any] | None:
+def _runner_up(spec: Spec, feasible: list[FrozenTrial], recommended: Recommendation | None) -> RunnerUp | None:
     """The next-best feasible trial, and whether its difference from the recommendation is within noise."""
     if recommended is None or len(spec.objectives) > 1:
         return None
     metric, direction = spec.objectives[0]
-    others = sorted((t for t in feasible if t.number != recommended["trial"]),
+    others = sorted((t for t in feasible if t.number != recommended.trial),
                     key=lambda t: t.values[0], reverse=direction == "maximize")
     if not others:
         return None
-    entry = _entry(others[0], spec)
-    ours, theirs = recommended["spread"].get(metric), entry["spread"].get(metric)
-    overlap = bool(ours and theirs and ours["ci_low"] <= theirs["ci_high"] and theirs["ci_low"] <= ours["ci_high"])
-    return {"trial": entry["trial"], "params": entry["params"], "value": entry["values"][metric],
-            "within_noise": overlap if ours and theirs and ours["n"] > 1 else None}
+    entry = record(others[0], spec)
+    ours, theirs = recommended.spread.get(metric), entry.spread.get(metric)
+    overlap = bool(ours and theirs and ours.ci_low <= theirs.ci_high and theirs.ci_low <= ours.ci_high)
+    return RunnerUp(trial=entry.trial, params=entry.params, value=entry.values[metric],  # type: ignore[index]
+                    within_noise=overlap if ours and theirs and ours.n > 1 else None)
 
 
-def _headroom(recommended: dict[str, Any] | None) -> dict[str, Any] | None:
-    if recommended is None or not recommended["params"].get("memory"):
+def _headroom(recommended: Recommendation | None) -> Headroom | None:
+    if recommended is None or not recommended.params.get("memory"):
         return None
-    memory = recommended["params"]["memory"]
-    limit = recommended["params"].get("GOMEMLIMIT")
-    peak = recommended["metrics"].get("peak_memory_bytes")
-    return {
-        "memory_limit_bytes": memory,
-        "gomemlimit_bytes": limit,
-        "gomemlimit_headroom_bytes": memory - limit if limit else None,
-        "gomemlimit_headroom_percent": 100 * (memory - limit) / memory if limit else None,
-        "peak_headroom_bytes": memory - peak if isinstance(peak, (int, float)) else None,
-    }
+    memory = recommended.params["memory"]
+    limit = recommended.params.get("GOMEMLIMIT")
+    peak = recommended.number("peak_memory_bytes")
+    return Headroom(
+        memory_limit_bytes=memory, gomemlimit_bytes=limit,
+        gomemlimit_headroom_bytes=memory - limit if limit else None,
+        gomemlimit_headroom_percent=100 * (memory - limit) / memory if limit else None,
+        peak_headroom_bytes=memory - peak if peak is not None else None,
+    )
 
 
 def _counts(trials: list[FrozenTrial], feasible: list[FrozenTrial]) -> dict[str, int]:
@@ -172,12 +170,12 @@ def _counts(trials: list[FrozenTrial], feasible: list[FrozenTrial]) -> dict[str,
             **{f"outcome_{name}": count for name, count in sorted(outcomes.items())}}
 
 
-def _nearest_miss(trials: list[FrozenTrial]) -> dict[str, Any]:
+def _nearest_miss(trials: list[FrozenTrial]) -> NoFeasible:
     complete = [t for t in trials if t.state == TrialState.COMPLETE and t.constraints]
     message = "neither the baseline nor any trial met every constraint"
     if not complete:
-        return {"message": message, "nearest_miss": None}
+        return NoFeasible(message=message, nearest_miss=None)
     miss = min(complete, key=lambda t: sum(max(0.0, v) for v in t.constraints.values()))
-    return {"message": message, "nearest_miss": {
-        "trial": miss.number, "params": miss.user_attrs.get("settings"),
-        "violated": {k: v for k, v in miss.constraints.items() if v > 0}}}
+    return NoFeasible(message=message, nearest_miss=NearestMiss(
+        trial=miss.number, params=miss.user_attrs.get("settings"),
+        violated={k: v for k, v in miss.constraints.items() if v > 0}))

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from orchestrator.metrics import METRICS, metric_definition
+from orchestrator.definitions import METRICS, metric_definition
 from orchestrator.spec._values import show, size, to_number
 from orchestrator.units import parse_duration
 

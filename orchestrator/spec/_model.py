@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, PlainValidator, field_validator, model_validator
 
-from orchestrator.metrics import METRICS, metric_definition
+from orchestrator.definitions import METRICS, metric_definition
 from orchestrator.spec._base import StrictModel, error_details, fail, fail_at
 from orchestrator.spec._constraints import Constraint, parse_constraint
 from orchestrator.spec._space import (

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from orchestrator.units import (
-    DURATION_HELP, MIB, SIZE_HELP, format_bytes, format_go_duration, format_number, parse_duration, parse_size)
+    DURATION_HELP, SIZE_HELP, format_bytes, format_go_duration, format_number, parse_duration, parse_size)
 
 T = TypeVar("T")
 Parser = Callable[[Any], T]
@@ -102,24 +102,19 @@ def to_int(value: Any) -> int | None:
 
 def number(*, gt: float | None = None, ge: float | None = None, le: float | None = None) -> Parser[float]:
     """A parser of floats within the given bounds."""
-    expected = "a number" + _bounds_text(gt, ge, le, format_number)
-
-    def parse(value: Any) -> float:
-        x = to_number(value)
-        if x is None or not _check_bounds(x, gt, ge, le):
-            raise ValueError(f"must be {expected}, got {show(value)}")
-        return x
-
-    return parse
+    return _bounded(to_number, "a number" + _bounds_text(gt, ge, le, format_number), gt, ge, le)
 
 
 def integer(*, ge: int | None = None, le: int | None = None) -> Parser[int]:
     """A parser of ints within the given bounds."""
-    expected = "an integer" + _bounds_text(None, ge, le, str)
+    return _bounded(to_int, "an integer" + _bounds_text(None, ge, le, str), None, ge, le)
 
-    def parse(value: Any) -> int:
-        x = to_int(value)
-        if x is None or not _check_bounds(x, None, ge, le):
+
+def _bounded(convert: Callable[[Any], Any], expected: str, gt: float | None, ge: float | None,
+             le: float | None) -> Parser[Any]:
+    def parse(value: Any) -> Any:
+        x = convert(value)
+        if x is None or not _check_bounds(x, gt, ge, le):
             raise ValueError(f"must be {expected}, got {show(value)}")
         return x
 

@@ -7,16 +7,25 @@
         baseline/        repeat-N/{gctrace.txt, workload.jsonl, metrics.json} and trial.json
         trials/NNNN/     the same for trial number NNNN
         summary.json     rewritten after every trial; final when the run ends
+        night.json       for a nightly run: what the night found
 """
 
 from __future__ import annotations
 
 import json
 import os
+import secrets
+import time
 from pathlib import Path
 from typing import Any
 
 from orchestrator.errors import UsageError
+from orchestrator.results import Night, RunInfo, Summary
+
+
+def new_run_id() -> str:
+    """A fresh run id: the start time, then 4 random hex digits so two runs in one second differ."""
+    return time.strftime("%Y%m%d-%H%M%S") + "-" + secrets.token_hex(2)
 
 
 class RunDir:
@@ -79,6 +88,34 @@ class RunDir:
 
     def trial_dir(self, number: int) -> Path:
         return self.root / "trials" / f"{number:04d}"
+
+    @property
+    def night_path(self) -> Path:
+        return self.root / "night.json"
+
+    def read_summary(self) -> Summary:
+        """summary.json; UsageError when it is missing, unreadable or from a newer gctune."""
+        if not self.summary_path.exists():
+            raise UsageError(f"{self.root}: no summary.json yet - the run has not measured its baseline; "
+                             "run or resume it (`gctune run --resume DIR`) first")
+        return Summary.read(self.summary_path)
+
+    def write_summary(self, summary: Summary) -> None:
+        self.write_json(self.summary_path, summary.to_dict())
+
+    def read_info(self) -> RunInfo:
+        """run.json (empty facts when the run has not written it yet)."""
+        return RunInfo.read(self.info_path) if self.info_path.exists() else RunInfo()
+
+    def write_info(self, info: RunInfo) -> None:
+        self.write_json(self.info_path, info.to_dict())
+
+    def read_night(self) -> Night | None:
+        """night.json of a nightly run, None for a plain run."""
+        return Night.read(self.night_path) if self.night_path.exists() else None
+
+    def write_night(self, night: Night) -> None:
+        self.write_json(self.night_path, night.to_dict())
 
     def read_json(self, path: Path) -> Any:
         return json.loads(path.read_text())

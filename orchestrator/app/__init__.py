@@ -1,0 +1,29 @@
+"""Application layer: the stages wired into what a user runs - a study, a night, one trial, a report.
+
+Every command of the CLI calls one function here; the stages below never import this package. Each
+name is imported on first use, so ``gctune validate`` does not load Optuna, Docker or matplotlib.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+_HOME = {
+    "run_analysis": "_analysis",
+    "Backend": "_backend", "docker_backend": "_backend", "replay_backend": "_backend",
+    "Check": "_doctor", "run_checks": "_doctor",
+    "read_history": "_history",
+    "REGRESSION_EXIT": "_nightly", "NightlyResult": "_nightly", "recheck_plan": "_nightly", "run_nightly": "_nightly",
+    "nights_up_to": "_reports", "write_run_reports": "_reports",
+    "RunOptions": "_study", "open_run_dir": "_study", "run_study": "_study",
+    "gctrace_summary": "_tools", "validate_spec": "_tools",
+    "run_single_trial": "_trial",
+}
+__all__ = sorted(_HOME)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _HOME:
+        return getattr(importlib.import_module(f"orchestrator.app.{_HOME[name]}"), name)
+    raise AttributeError(f"module 'orchestrator.app' has no attribute {name!r}")
