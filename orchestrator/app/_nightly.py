@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from orchestrator.app._backend import Backend
+from orchestrator.app._backend import Backend, docker_backend
 from orchestrator.app._reports import write_run_reports
 from orchestrator.app._study import RunOptions, run_study
 from orchestrator.history import HistoryStore, comparable_key, history_url, judge, night_from_summary
@@ -39,13 +39,15 @@ def run_nightly(spec_path: Path, options: RunOptions, on_progress: Callable[[Pro
     spec = load_spec(spec_path)
     history = HistoryStore(history_url(spec.nightly.history, options.results_dir / spec.name))
     key = comparable_key(spec)
-    previous = history.last_comparable(spec.name, key)
+    backend = backend or docker_backend()
+    previous = history.last_comparable(spec.name, key, backend.runner.fingerprint().machine_id)
     plan = recheck_plan(spec, previous)
     run_dir, summary = run_study(spec_path, options, on_progress, on_start, plan, write_report=False,
                                  backend=backend)
-    night = night_from_summary(spec, run_dir.run_id, summary, run_dir.read_info().image, key,
-                               mode="recheck" if plan else "study")
-    judge(night, previous, spec)
+    info = run_dir.read_info()
+    night = night_from_summary(spec, run_dir.run_id, summary, info.image, key,
+                               mode="recheck" if plan else "study", fingerprint=info.fingerprint)
+    judge(night, previous, spec, elsewhere=history.last_comparable(spec.name, key))
     night.report = str((run_dir.root / "report.html").resolve())
     history.append(night)
     run_dir.write_night(night)

@@ -57,7 +57,7 @@ def run_study(spec_path: Path, options: RunOptions,
     backend = backend or docker_backend()
     images = backend.images(spec)
     first_image = images.for_settings(baseline_settings(spec))  # fail fast on a bad build
-    _write_info(run_dir, storage, first_image, backend)
+    _write_info(run_dir, spec, storage, first_image, backend)
     if on_start:
         on_start(run_dir)
     study_run = StudyRun(spec, run_dir, storage, backend.runner, images, backend.host_cpus, on_progress, plan)
@@ -73,11 +73,13 @@ def run_study(spec_path: Path, options: RunOptions,
     return run_dir, run_dir.read_summary()
 
 
-def _write_info(run_dir: RunDir, storage: str, image: WorkloadImage, backend: Backend) -> None:
+def _write_info(run_dir: RunDir, spec: Spec, storage: str, image: WorkloadImage, backend: Backend) -> None:
     info = run_dir.read_info() if run_dir.info_path.exists() else RunInfo()
     info = info.model_copy(update={
         "started": info.started or time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "run_id": run_dir.run_id, "storage": redact(storage), "image": image.tag, "go_toolchain": image.go_version,
         "gctune_version": metadata.version("gctune"), "python": platform.python_version(), "engine": backend.engine,
+        "fingerprint": backend.runner.fingerprint().model_copy(
+            update={"go_version": image.go_version, "go_experiment": spec.go.experiment}),
     })
     run_dir.write_info(info)

@@ -10,7 +10,7 @@ import json
 import time
 
 from orchestrator.history._regression import compare
-from orchestrator.results import Finding, Night, Summary
+from orchestrator.results import BUILD, Finding, Fingerprint, Night, Summary
 from orchestrator.spec import Spec
 
 # A night whose share of feasible trials fell by this much is reported (not a regression).
@@ -24,7 +24,8 @@ def comparable_key(spec: Spec) -> str:
     return hashlib.sha256(json.dumps(basis, sort_keys=True).encode()).hexdigest()[:12]
 
 
-def night_from_summary(spec: Spec, run_id: str, summary: Summary, image: str | None, key: str, mode: str) -> Night:
+def night_from_summary(spec: Spec, run_id: str, summary: Summary, image: str | None, key: str, mode: str,
+                       fingerprint: Fingerprint | None = None) -> Night:
     """The night's record: the recommendation's and the baseline's repeats, for later nights to test."""
     metric, direction = spec.objectives[0]
     rec = summary.recommended
@@ -39,14 +40,29 @@ def night_from_summary(spec: Spec, run_id: str, summary: Summary, image: str | N
         peak_memory_values=rec.repeat_values("peak_memory_bytes") if rec else [],
         top_trial_params=[t.optuna_params for t in ranked[: spec.nightly.top]],
         feasible_trials=summary.trial_counts.get("feasible", 0), total_trials=summary.trial_counts.get("total", 0),
+        fingerprint=fingerprint,
     )
 
 
-def judge(night: Night, previous: Night | None, spec: Spec) -> None:
-    """Fill in the night's findings and verdict against the previous comparable night."""
+def judge(night: Night, previous: Night | None, spec: Spec, elsewhere: Night | None = None) -> None:
+    """Fill in the night's findings and verdict against the previous comparable night on this machine.
+
+    ``elsewhere`` is the latest comparable night on another machine: with no night on this one, the
+    verdict is "machine changed" and says what changed, never a regression (a new CPU moves GC CPU
+    by more than most regressions do).
+    """
     if previous is None:
         night.verdict = "first night"
+        if elsewhere is not None and elsewhere.fingerprint and night.fingerprint:
+            night.verdict = "machine changed"
+            night.findings.append(Finding(kind="machine changed", from_=elsewhere.fingerprint.machine_id,
+                                          to=night.fingerprint.machine_id,
+                                          note="; ".join(night.fingerprint.differences(elsewhere.fingerprint))))
         return
+    if previous.fingerprint and night.fingerprint and night.fingerprint.differences(previous.fingerprint, BUILD):
+        night.findings.append(Finding(kind="Go build changed", from_=previous.fingerprint.go_version,
+                                      to=night.fingerprint.go_version,
+                                      note="; ".join(night.fingerprint.differences(previous.fingerprint, BUILD))))
     settings = spec.nightly
     checks = [("objective at the recommendation", night.objective, previous.objective_values,
                night.objective_values, night.direction),

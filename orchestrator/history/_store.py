@@ -69,7 +69,9 @@ class HistoryStore:
             raise UsageError(f"{self.url}: a night's record is not JSON: not a gctune history") from None
         return Night.from_dict(data, f"{self.url}: night {data.get('run_id', '?') if isinstance(data, dict) else '?'}")
 
-    def last_comparable(self, experiment: str, comparable_key: str) -> Night | None:
-        """The latest night of ``experiment`` that optimised the same thing under the same limits."""
-        earlier = [n for n in self.nights(experiment) if n.comparable_key == comparable_key]
+    def last_comparable(self, experiment: str, comparable_key: str, machine_id: str | None = None) -> Night | None:
+        """The latest night of ``experiment`` that optimised the same thing under the same limits, and,
+        given ``machine_id``, on the same machine (a night of gctune 0.1 has no fingerprint: it counts)."""
+        earlier = [n for n in self.nights(experiment) if n.comparable_key == comparable_key
+                   and (machine_id is None or n.fingerprint is None or n.fingerprint.machine_id == machine_id)]
         return earlier[-1] if earlier else None

@@ -7,6 +7,7 @@ a newer version than this gctune knows is refused with a clear message (exit 2).
 """
 
 from orchestrator.results._base import SCHEMA_VERSION, ResultModel, check_schema_version
+from orchestrator.results._fingerprint import BUILD, GC_CPU_FLAGS, MACHINE, Fingerprint
 from orchestrator.results._night import Finding, Night
 from orchestrator.results._run import EngineFacts, RunInfo
 from orchestrator.results._summary import (
@@ -15,7 +16,7 @@ from orchestrator.results._summary import (
 from orchestrator.stats import Spread
 
 __all__ = [
-    "SCHEMA_VERSION", "Baseline", "EngineFacts", "Finding", "Headroom", "Measured", "NearestMiss", "Night",
+    "BUILD", "GC_CPU_FLAGS", "MACHINE", "SCHEMA_VERSION", "Baseline", "EngineFacts", "Finding", "Fingerprint", "Headroom", "Measured", "NearestMiss", "Night",
     "NoFeasible", "ObjectiveSpec", "Recommendation", "ResultModel", "RunInfo", "RunnerUp", "Saving", "Spread",
     "Summary", "TrialRecord", "check_schema_version", "load_summary",
 ]

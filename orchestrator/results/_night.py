@@ -11,6 +11,7 @@ from typing import Any
 from pydantic import Field
 
 from orchestrator.results._base import SCHEMA_VERSION, ResultModel
+from orchestrator.results._fingerprint import Fingerprint
 
 
 class Finding(ResultModel):
@@ -39,7 +40,8 @@ class Finding(ResultModel):
         """Only the keys this kind of finding has, as gctune 0.1 wrote them."""
         data = super().to_dict()
         keys = (("kind", "metric", "previous_median", "current_median", "change_percent", "p_value",
-                 "regression", "note") if self.is_test else ("kind", "from", "to", "regression"))
+                 "regression", "note") if self.is_test else ("kind", "from", "to", "regression")
+                + (("note",) if self.note else ()))
         return {k: data[k] for k in keys}
 
 
@@ -67,6 +69,7 @@ class Night(ResultModel):
     verdict: str = "first night"
     findings: list[Finding] = Field(default_factory=list)
     report: str | None = None
+    fingerprint: Fingerprint | None = None  # the machine measured (None: a night of gctune 0.1)
 
     def to_dict(self) -> dict[str, Any]:
         data = super().to_dict()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import Field
 
 from orchestrator.results._base import SCHEMA_VERSION, ResultModel
+from orchestrator.results._fingerprint import Fingerprint
 
 
 class EngineFacts(ResultModel):
@@ -26,3 +27,4 @@ class RunInfo(ResultModel):
     gctune_version: str | None = None
     python: str | None = None
     engine: EngineFacts = Field(default_factory=EngineFacts)
+    fingerprint: Fingerprint | None = None  # the machine and Go build measured (None: written by gctune 0.1)

@@ -6,6 +6,8 @@ import abc
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from orchestrator.results import Fingerprint
+
 
 @dataclass(frozen=True)
 class ContainerLimits:
@@ -59,6 +61,10 @@ class Runner(abc.ABC):
     """Runs a workload image under given environment and limits, always cleaning up after itself."""
 
     name: str
+
+    def fingerprint(self) -> Fingerprint:
+        """The machine this runner measures on (empty when it cannot tell)."""
+        return Fingerprint()
 
     @abc.abstractmethod
     def run(self, request: RunRequest) -> RunResult:

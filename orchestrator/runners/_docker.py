@@ -12,7 +12,9 @@ import requests.exceptions
 
 from orchestrator.build import NONROOT_USER
 from orchestrator.errors import EngineError
+from orchestrator.results import Fingerprint
 from orchestrator.runners._base import RunRequest, RunResult, Runner
+from orchestrator.runners._host import local_fingerprint
 from orchestrator.runners._cgroup import CgroupReading, CgroupWatcher
 from orchestrator.runners._engine import connect, engine_info, owner_labels, reap_stray_containers
 
@@ -32,6 +34,16 @@ class DockerRunner(Runner):
         self.engine = engine_info(self.client)
         self.host_cpus = self.engine.host_cpus
         self.reaped = reap_stray_containers(self.client)
+
+    def fingerprint(self) -> Fingerprint:
+        """The engine's machine: its CPU from /proc/cpuinfo when the engine is local, else what it reports."""
+        engine = self.engine
+        name = f"docker {engine.server_version}"
+        if engine.local:
+            return local_fingerprint(engine.host_cpus, engine.host_memory_bytes, name, engine.cgroup_version)
+        return Fingerprint(architecture=engine.architecture, cores=engine.host_cpus,
+                           memory_bytes=engine.host_memory_bytes, kernel=engine.kernel, engine=name,
+                           cgroup=engine.cgroup_version)
 
     def run(self, request: RunRequest) -> RunResult:
         container = self._create(request)

@@ -28,6 +28,9 @@ class EngineInfo:
     storage_driver: str
     host_cpus: int
     host_memory_bytes: int
+    kernel: str = "?"
+    architecture: str = "?"
+    local: bool = True  # the engine runs on this host (its cgroup files and /proc/cpuinfo are ours)
 
 
 def connect(timeout_s: float = 60) -> docker.DockerClient:
@@ -50,6 +53,8 @@ def engine_info(client: docker.DockerClient) -> EngineInfo:
         storage_driver=str(info.get("Driver", "?")),
         host_cpus=int(info.get("NCPU") or os.cpu_count() or 1),
         host_memory_bytes=int(info.get("MemTotal") or 0),
+        kernel=str(info.get("KernelVersion", "?")), architecture=str(info.get("Architecture", "?")),
+        local=str(client.api.base_url).startswith("http+docker://local"),  # docker-py's name for a unix socket
     )
 
 

@@ -12,6 +12,10 @@ from optuna.trial import FrozenTrial, TrialState
 
 COUNTED = (TrialState.COMPLETE, TrialState.FAIL, TrialState.PRUNED)
 INTERRUPTED_ATTR = "interrupted_trials"
+# Optuna 5 stores set_constraint(key, v) as the system attribute "constraints:<key>"; optuna-dashboard
+# (0.21) reads only the older "constraints" list and shows every trial feasible without it.
+_NAMED_PREFIX = "constraints:"
+_LEGACY_KEY = "constraints"
 
 
 def interrupted_numbers(study: optuna.Study) -> set[int]:
@@ -27,3 +31,26 @@ def finished_trials(study: optuna.Study) -> list[FrozenTrial]:
     cut = interrupted_numbers(study)
     return [t for t in study.get_trials(deepcopy=False)
             if t.state in COUNTED and t.number not in cut and t.user_attrs.get("outcome") != "interrupted"]
+
+
+def set_constraints(storage: optuna.storages.BaseStorage, study: optuna.Study, trial: optuna.Trial,
+                    violations: dict[str, float]) -> None:
+    """Constraint values in both forms: per key for Optuna 5, one list for optuna-dashboard.
+
+    Optuna reads the list as keys "0", "1", ... and warns when such a key is also set by name; no
+    gctune constraint is named by a bare number (they are texts such as "no OOM kill" or
+    "peak_memory_bytes <= 200MiB"), so the two never collide, and :func:`named_constraints` reads
+    only the named form back.
+    """
+    assert not any(key.isdigit() for key in violations), "a constraint named like a list index"
+    for key, value in violations.items():
+        trial.set_constraint(key, value)
+    study_id = storage.get_study_id_from_name(study.study_name)
+    trial_id = storage.get_trial_id_from_study_id_trial_number(study_id, trial.number)
+    storage.set_trial_system_attr(trial_id, _LEGACY_KEY, [float(v) for v in violations.values()])
+
+
+def named_constraints(trial: FrozenTrial) -> dict[str, float]:
+    """The trial's constraint values by name (the legacy list left out)."""
+    return {k.removeprefix(_NAMED_PREFIX): float(v) for k, v in trial.system_attrs.items()
+            if k.startswith(_NAMED_PREFIX)}

@@ -23,7 +23,7 @@ from orchestrator.runners import Runner
 from orchestrator.search._samplers import create_sampler
 from orchestrator.search._storage import redact
 from orchestrator.search._space import grid_space, suggest
-from orchestrator.search._states import finished_trials, mark_interrupted
+from orchestrator.search._states import finished_trials, mark_interrupted, set_constraints
 from orchestrator.search._stats import aggregate
 from orchestrator.search._summary import build_summary
 from orchestrator.results import Baseline, Summary
@@ -82,6 +82,7 @@ class StudyRun:
         self.grid = spec.search.sampler == "grid"
         self.started = time.time()
         self.engine_failures = 0
+        self.machine_id = runner.fingerprint().machine_id  # which machine measured each trial
         self.study = self._open_study()
         self.baseline: Baseline | None = None
 
@@ -109,8 +110,9 @@ class StudyRun:
         optuna.logging.set_verbosity(optuna.logging.WARNING)
         sampler = create_sampler(self.spec.search.sampler, self.spec.search.seed, grid_space(self.searched),
                                  self.spec.search.trials)
+        self.optuna_storage = optuna.storages.get_storage(self.storage)
         # One study per run, so runs sharing a storage (a team's PostgreSQL) never mix their trials.
-        return optuna.create_study(storage=self.storage, study_name=f"{self.spec.name}/{self.run_dir.run_id}",
+        return optuna.create_study(storage=self.optuna_storage, study_name=f"{self.spec.name}/{self.run_dir.run_id}",
                                    sampler=sampler, directions=[d for _, d in self.spec.objectives],
                                    load_if_exists=True)
 
@@ -203,6 +205,7 @@ class StudyRun:
         trial.set_user_attr("settings", measurement.params)
         trial.set_user_attr("metrics", _jsonable(measurement.metrics))
         trial.set_user_attr("spread", measurement.spread)
+        trial.set_user_attr("machine", self.machine_id)
         self.run_dir.write_json(self.run_dir.trial_dir(trial.number) / "trial.json",
                                 {"number": trial.number, **measurement.to_dict()})
         values = self._objective_values(measurement)
@@ -210,8 +213,7 @@ class StudyRun:
             self.study.tell(trial, state=TrialState.FAIL)
             return
         violations = self.violations(measurement)
-        for key, value in violations.items():
-            trial.set_constraint(key, value)
+        set_constraints(self.optuna_storage, self.study, trial, violations)
         trial.set_user_attr("feasible", all(v <= 0 for v in violations.values()))
         self.study.tell(trial, values)
 

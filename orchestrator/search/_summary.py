@@ -20,7 +20,7 @@ from optuna.trial import FrozenTrial, TrialState
 from orchestrator.results import (
     Baseline, Headroom, NearestMiss, NoFeasible, ObjectiveSpec, Recommendation, RunnerUp, Saving, Summary,
     TrialRecord)
-from orchestrator.search._states import interrupted_numbers
+from orchestrator.search._states import interrupted_numbers, named_constraints
 from orchestrator.spec import Spec
 
 
@@ -67,7 +67,7 @@ def record(trial: FrozenTrial, spec: Spec) -> TrialRecord:
         trial=trial.number, state=trial.state.name, outcome=attrs.get("outcome"), reason=attrs.get("reason") or None,
         feasible=bool(attrs.get("feasible")), params=attrs.get("settings", {}), optuna_params=trial.params,
         values=dict(zip([m for m, _ in spec.objectives], trial.values)) if trial.values else None,
-        violations=trial.constraints if trial.state == TrialState.COMPLETE else None,
+        violations=named_constraints(trial) if trial.state == TrialState.COMPLETE else None,
         metrics=attrs.get("metrics", {}), spread=attrs.get("spread", {}),
     )
 
@@ -171,11 +171,11 @@ def _counts(trials: list[FrozenTrial], feasible: list[FrozenTrial]) -> dict[str,
 
 
 def _nearest_miss(trials: list[FrozenTrial]) -> NoFeasible:
-    complete = [t for t in trials if t.state == TrialState.COMPLETE and t.constraints]
+    complete = [t for t in trials if t.state == TrialState.COMPLETE and named_constraints(t)]
     message = "neither the baseline nor any trial met every constraint"
     if not complete:
         return NoFeasible(message=message, nearest_miss=None)
-    miss = min(complete, key=lambda t: sum(max(0.0, v) for v in t.constraints.values()))
+    miss = min(complete, key=lambda t: sum(max(0.0, v) for v in named_constraints(t).values()))
     return NoFeasible(message=message, nearest_miss=NearestMiss(
         trial=miss.number, params=miss.user_attrs.get("settings"),
-        violated={k: v for k, v in miss.constraints.items() if v > 0}))
+        violated={k: v for k, v in named_constraints(miss).items() if v > 0}))
