@@ -52,6 +52,14 @@ def run_study(spec_path: Path, options: RunOptions,
     is interrupted, so what finished can be read at once.
     """
     run_dir, spec = open_run_dir(spec_path, options)
+    with run_dir.lock():  # a second coordinator of this run exits here, naming the holder
+        _study(run_dir, spec, options, on_progress, on_start, plan, write_report, backend)
+    return run_dir, run_dir.read_summary()
+
+
+def _study(run_dir: RunDir, spec: Spec, options: RunOptions, on_progress: Callable[[Progress], None] | None,
+           on_start: Callable[[RunDir], None] | None, plan: Plan | None, write_report: bool,
+           backend: Backend | None) -> None:
     storage = resolve_storage(run_dir, options.storage)
     check_storage(storage)
     backend = backend or docker_backend()
@@ -70,7 +78,6 @@ def run_study(spec_path: Path, options: RunOptions,
             study_run.write_summary(finished=len(study_run.finished_trials()) >= study_run.budget)
             if write_report:
                 write_run_reports(run_dir.root)
-    return run_dir, run_dir.read_summary()
 
 
 def _write_info(run_dir: RunDir, spec: Spec, storage: str, image: WorkloadImage, backend: Backend) -> None:

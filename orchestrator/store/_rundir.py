@@ -12,8 +12,10 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
+import socket
 import secrets
 import time
 from pathlib import Path
@@ -26,6 +28,42 @@ from orchestrator.results import Night, RunInfo, Summary
 def new_run_id() -> str:
     """A fresh run id: the start time, then 4 random hex digits so two runs in one second differ."""
     return time.strftime("%Y%m%d-%H%M%S") + "-" + secrets.token_hex(2)
+
+
+class RunLock:
+    """One run, one coordinator: an exclusive lock on ``RUN_DIR/.lock`` naming its holder.
+
+    It is an flock, so it dies with its holder: a crashed or killed coordinator never blocks the
+    resume. (flock is per host; a run folder shared over NFS needs the storage to coordinate.)
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._file: Any = None
+
+    def __enter__(self) -> RunLock:
+        handle = open(self.path, "a+")
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "another process"
+            handle.close()
+            raise UsageError(f"{self.path.parent}: this run is in use by {holder}; wait for it to end, or add "
+                             "hands with `gctune worker`") from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"pid {os.getpid()} on host {socket.gethostname()}\n")
+        handle.flush()
+        self._file = handle
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._file is not None:
+            self._file.truncate(0)
+            fcntl.flock(self._file, fcntl.LOCK_UN)
+            self._file.close()
+            self._file = None
 
 
 class RunDir:
@@ -116,6 +154,10 @@ class RunDir:
 
     def write_night(self, night: Night) -> None:
         self.write_json(self.night_path, night.to_dict())
+
+    def lock(self) -> RunLock:
+        """The coordinator's lock of this run (use as a context manager)."""
+        return RunLock(self.root / ".lock")
 
     def read_json(self, path: Path) -> Any:
         return json.loads(path.read_text())
