@@ -69,6 +69,8 @@ def run_options(command: Callable[..., Any]) -> Callable[..., Any]:
                      help="Continue the run in this run directory up to its trial budget."),
         click.option("--storage", help="Any Optuna storage URL (default: sqlite:///RUN_DIR/study.db)."),
         click.option("--json", "as_json", is_flag=True, help="Print the result as JSON at the end."),
+        click.option("--summary-md", type=click.Path(dir_okay=False),
+                     help="Also write a short Markdown summary here (and to $GITHUB_STEP_SUMMARY when set)."),
     ]):
         command = option(command)
     return command
@@ -101,12 +103,13 @@ def _options(results_dir: str, run_id: str | None, resume: str | None, storage: 
 @cli.command()
 @run_options
 def run(spec_path: str, results_dir: str, run_id: str | None, resume: str | None, storage: str | None,
-        as_json: bool) -> None:
+        as_json: bool, summary_md: str | None) -> None:
     """Search the settings of SPEC: a baseline, then Optuna trials, then a recommendation."""
-    from orchestrator.app import run_study
+    from orchestrator.app import run_study, write_ci_summary
 
     options = _options(results_dir, run_id, resume, storage)
     run_dir, summary = _run_with_progress(spec_path, lambda **kw: run_study(Path(spec_path), options, **kw))
+    write_ci_summary(summary, Path(summary_md) if summary_md else None, str(run_dir.root / "report.html"))
     if as_json:
         click.echo(json.dumps(summary.to_dict(), indent=2, default=str))
     else:
@@ -117,12 +120,13 @@ def run(spec_path: str, results_dir: str, run_id: str | None, resume: str | None
 @cli.command()
 @run_options
 def nightly(spec_path: str, results_dir: str, run_id: str | None, resume: str | None, storage: str | None,
-            as_json: bool) -> None:
+            as_json: bool, summary_md: str | None) -> None:
     """One scheduled night: run, append to the history, compare with the last night (exit 3 on regression)."""
-    from orchestrator.app import REGRESSION_EXIT, run_nightly
+    from orchestrator.app import REGRESSION_EXIT, run_nightly, write_ci_summary
 
     options = _options(results_dir, run_id, resume, storage)
     result = _run_with_progress(spec_path, lambda **kw: run_nightly(Path(spec_path), options, **kw))
+    write_ci_summary(result.night, Path(summary_md) if summary_md else None)
     if as_json:
         click.echo(json.dumps(result.night.to_dict(), indent=2, default=str))
     else:
@@ -134,13 +138,17 @@ def nightly(spec_path: str, results_dir: str, run_id: str | None, resume: str | 
 @cli.command()
 @click.argument("experiment_dir", metavar="RESULTS/NAME", type=click.Path(file_okay=False))
 @click.option("--storage", help="The history's storage URL, when the spec's nightly.history names one.")
-@click.option("--json", "as_json", is_flag=True, help="Print the nights as JSON.")
-def history(experiment_dir: str, storage: str | None, as_json: bool) -> None:
+@click.option("--json", "as_json", is_flag=True, help="Print the nights as JSON (same as --format json).")
+@click.option("--format", "output", type=click.Choice(["table", "json", "openmetrics"]), default="table",
+              show_default=True, help="openmetrics: the latest night as gauges, for a Prometheus textfile collector.")
+def history(experiment_dir: str, storage: str | None, as_json: bool, output: str) -> None:
     """One row per night: date, Go version, workload, recommendation, objective, baseline, verdict."""
-    from orchestrator.app import read_history
+    from orchestrator.app import history_openmetrics, read_history
 
     nights = read_history(Path(experiment_dir), storage)
-    if as_json:
+    if output == "openmetrics":
+        click.echo(history_openmetrics(nights), nl=False)
+    elif as_json or output == "json":
         click.echo(json.dumps([n.to_dict() for n in nights], indent=2, default=str))
     else:
         console.stdout.print(console.history_table(nights))
@@ -157,6 +165,19 @@ def report(run_dir: str, formats: str, production_go: str | None) -> None:
     from orchestrator.app import write_run_reports
 
     for path in write_run_reports(Path(run_dir), formats.split(","), production_go):
+        console.stdout.print(str(path), soft_wrap=True)
+
+
+@cli.command()
+@click.argument("run_dir", metavar="RUN_DIR", type=click.Path(file_okay=False))
+@click.option("--format", "output", type=click.Choice(["benchstat"]), default="benchstat", show_default=True,
+              help="benchstat: every repeat of the baseline and the recommendation in Go's benchmark format.")
+@click.option("--out", type=click.Path(file_okay=False), help="The folder to write into (default RUN_DIR/benchstat).")
+def export(run_dir: str, output: str, out: str | None) -> None:
+    """Write a run's measurements for other tools: `benchstat baseline.txt recommended.txt`."""
+    from orchestrator.app import export_benchstat
+
+    for path in export_benchstat(Path(run_dir), Path(out) if out else None):
         console.stdout.print(str(path), soft_wrap=True)
 
 

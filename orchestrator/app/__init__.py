@@ -13,6 +13,7 @@ _HOME = {
     "run_analysis": "_analysis",
     "Backend": "_backend", "docker_backend": "_backend", "replay_backend": "_backend",
     "Check": "_doctor", "run_checks": "_doctor",
+    "export_benchstat": "_export", "history_openmetrics": "_export", "write_ci_summary": "_export",
     "read_history": "_history",
     "REGRESSION_EXIT": "_nightly", "NightlyResult": "_nightly", "recheck_plan": "_nightly", "run_nightly": "_nightly",
     "nights_up_to": "_reports", "write_run_reports": "_reports",
