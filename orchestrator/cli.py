@@ -86,7 +86,7 @@ def _run_with_progress(spec_path: str, execute: Callable[..., Any]) -> Any:
 
     try:
         with console.StudyProgress() as progress:
-            return execute(on_progress=progress.update, on_start=on_start)
+            return execute(on_progress=progress.update, on_start=on_start, on_step=progress.step)
     except (KeyboardInterrupt, Terminated):
         if started:
             console.stderr.print(f"finished trials are kept; continue with: gctune run {spec_path} "

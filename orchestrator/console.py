@@ -69,6 +69,11 @@ class StudyProgress:
         if self._status:
             self._status.__exit__(*exc)
 
+    def step(self, text: str) -> None:
+        """A stage before the trials: connecting, installing Go, building the image, the baseline."""
+        if self._status:
+            self._status.update(text)
+
     def update(self, progress: Any) -> None:
         if not self._status:
             return

@@ -34,7 +34,8 @@ class NightlyResult:
 
 
 def run_nightly(spec_path: Path, options: RunOptions, on_progress: Callable[[Progress], None] | None = None,
-                on_start: Callable[[RunDir], None] | None = None, backend: Backend | None = None) -> NightlyResult:
+                on_start: Callable[[RunDir], None] | None = None, backend: Backend | None = None,
+                on_step: Callable[[str], None] | None = None) -> NightlyResult:
     """Run tonight's study (or recheck), record it, compare it, report it, and act on a regression."""
     spec = load_spec(spec_path)
     history = HistoryStore(history_url(spec.nightly.history, options.results_dir / spec.name))
@@ -43,7 +44,7 @@ def run_nightly(spec_path: Path, options: RunOptions, on_progress: Callable[[Pro
     previous = history.last_comparable(spec.name, key, backend.runner.fingerprint().machine_id)
     plan = recheck_plan(spec, previous)
     run_dir, summary = run_study(spec_path, options, on_progress, on_start, plan, write_report=False,
-                                 backend=backend)
+                                 backend=backend, on_step=on_step)
     info = run_dir.read_info()
     night = night_from_summary(spec, run_dir.run_id, summary, info.image, key,
                                mode="recheck" if plan else "study", fingerprint=info.fingerprint)

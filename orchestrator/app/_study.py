@@ -45,7 +45,7 @@ def run_study(spec_path: Path, options: RunOptions,
               on_progress: Callable[[Progress], None] | None = None,
               on_start: Callable[[RunDir], None] | None = None,
               plan: Plan | None = None, write_report: bool = True,
-              backend: Backend | None = None) -> tuple[RunDir, Summary]:
+              backend: Backend | None = None, on_step: Callable[[str], None] | None = None) -> tuple[RunDir, Summary]:
     """Run (or resume) the study of a spec; returns the run directory and the final summary.
 
     summary.json and, unless ``write_report`` is false, the reports are written also when the run
@@ -53,18 +53,21 @@ def run_study(spec_path: Path, options: RunOptions,
     """
     run_dir, spec = open_run_dir(spec_path, options)
     with run_dir.lock():  # a second coordinator of this run exits here, naming the holder
-        _study(run_dir, spec, options, on_progress, on_start, plan, write_report, backend)
+        _study(run_dir, spec, options, on_progress, on_start, plan, write_report, backend, on_step or _quiet)
     return run_dir, run_dir.read_summary()
 
 
 def _study(run_dir: RunDir, spec: Spec, options: RunOptions, on_progress: Callable[[Progress], None] | None,
            on_start: Callable[[RunDir], None] | None, plan: Plan | None, write_report: bool,
-           backend: Backend | None) -> None:
+           backend: Backend | None, on_step: Callable[[str], None]) -> None:
     storage = resolve_storage(run_dir, options.storage)
     check_storage(storage)
+    on_step("connecting to the engine")
     backend = backend or docker_backend()
     images = backend.images(spec)
+    on_step(f"preparing Go {spec.go.version or '(bundled)'} and building the workload image")
     first_image = images.for_settings(baseline_settings(spec))  # fail fast on a bad build
+    on_step("measuring Go's defaults (the baseline)")
     _write_info(run_dir, spec, storage, first_image, backend)
     if on_start:
         on_start(run_dir)
@@ -78,6 +81,10 @@ def _study(run_dir: RunDir, spec: Spec, options: RunOptions, on_progress: Callab
             study_run.write_summary(finished=len(study_run.finished_trials()) >= study_run.budget)
             if write_report:
                 write_run_reports(run_dir.root)
+
+
+def _quiet(step: str) -> None:
+    """No progress wanted (not a terminal, or --json)."""
 
 
 def _write_info(run_dir: RunDir, spec: Spec, storage: str, image: WorkloadImage, backend: Backend) -> None:
