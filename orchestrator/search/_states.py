@@ -1,6 +1,7 @@
 """Which trials of a study count: finished ones, without those an interruption cut short.
 
-A trial cut short is marked in one of two ways, both through Optuna's public API: a trial this process
+Proposals of a configuration measured before are marked ``outcome = repeated``. A trial cut short is
+marked in one of two ways, both through Optuna's public API: a trial this process
 was running gets the user attribute ``outcome = interrupted``; a trial left RUNNING by a process that
 died is listed in the study's ``interrupted_trials`` attribute when the run resumes.
 """
@@ -12,6 +13,8 @@ from optuna.trial import FrozenTrial, TrialState
 
 COUNTED = (TrialState.COMPLETE, TrialState.FAIL, TrialState.PRUNED)
 INTERRUPTED_ATTR = "interrupted_trials"
+INTERRUPTED = "interrupted"  # cut short: its configuration is queued again
+REPEATED = "repeated"  # proposed again after it was measured: told the earlier result, not run
 # Optuna 5 stores set_constraint(key, v) as the system attribute "constraints:<key>"; optuna-dashboard
 # (0.21) reads only the older "constraints" list and shows every trial feasible without it.
 _NAMED_PREFIX = "constraints:"
@@ -27,10 +30,11 @@ def mark_interrupted(study: optuna.Study, number: int) -> None:
 
 
 def finished_trials(study: optuna.Study) -> list[FrozenTrial]:
-    """Trials that ran to an outcome (complete or failed), in order; interrupted ones left out."""
+    """Trials that measured a configuration to an outcome (complete or failed), in order: what the budget
+    counts and the summary lists. Interrupted and repeated proposals are left out."""
     cut = interrupted_numbers(study)
     return [t for t in study.get_trials(deepcopy=False)
-            if t.state in COUNTED and t.number not in cut and t.user_attrs.get("outcome") != "interrupted"]
+            if t.state in COUNTED and t.number not in cut and t.user_attrs.get("outcome") not in (INTERRUPTED, REPEATED)]
 
 
 def set_constraints(storage: optuna.storages.BaseStorage, study: optuna.Study, trial: optuna.Trial,

@@ -8,6 +8,7 @@ the queue, so a resumed study redoes only that one.
 
 from __future__ import annotations
 
+import json
 import math
 import time
 from collections.abc import Callable
@@ -23,7 +24,7 @@ from orchestrator.runners import Runner
 from orchestrator.search._samplers import create_sampler
 from orchestrator.search._storage import redact
 from orchestrator.search._space import grid_space, suggest
-from orchestrator.search._states import finished_trials, mark_interrupted, set_constraints
+from orchestrator.search._states import INTERRUPTED, REPEATED, finished_trials, mark_interrupted, named_constraints, set_constraints
 from orchestrator.search._stats import aggregate
 from orchestrator.search._summary import build_summary
 from orchestrator.results import Baseline, Summary
@@ -31,6 +32,10 @@ from orchestrator.spec import Spec, TrialSettings, baseline_settings, resolve_tr
 from orchestrator.store import RunDir
 from orchestrator.trial import TrialOutcome, run_trial, save_trial
 from orchestrator.workloads import WorkloadImages
+
+# A sampler that proposes only measured configurations this many times in a row has exhausted the
+# space (a small grid of choices, a converged TPE): the study ends there instead of spinning.
+MAX_REPEATED_PROPOSALS = 50
 
 # gctune's own constraints, each violated by one outcome of a trial.
 BUILTIN_CONSTRAINTS = {"no OOM kill": "oom", "no GC thrashing": "thrashing", "runnable configuration": "skipped"}
@@ -82,6 +87,7 @@ class StudyRun:
         self.grid = spec.search.sampler == "grid"
         self.started = time.time()
         self.engine_failures = 0
+        self.repeated_in_a_row = 0  # proposals of measured configurations since the last new one
         self.machine_id = runner.fingerprint().machine_id  # which machine measured each trial
         self.study = self._open_study()
         self.baseline: Baseline | None = None
@@ -103,7 +109,7 @@ class StudyRun:
         self._enqueue_plan()
         recorded = self.study.user_attrs.get("baseline")
         self.baseline = Baseline.model_validate(recorded) if recorded else self._measure_baseline()
-        while len(self.finished_trials()) < self.budget:
+        while len(self.finished_trials()) < self.budget and self.repeated_in_a_row < MAX_REPEATED_PROPOSALS:
             self._run_one()
 
     def _open_study(self) -> optuna.Study:
@@ -148,17 +154,50 @@ class StudyRun:
         trial = self.study.ask()
         try:
             settings = resolve_trial_settings(self.spec, suggest(trial, self.searched, self.grid))
+            if self._tell_measured_before(trial, settings):
+                return
             measurement = self._measure(settings, self.run_dir.trial_dir(trial.number))
             self._tell(trial, measurement)
         except BaseException:
             if trial.number not in {t.number for t in self.finished_trials()}:
-                trial.set_user_attr("outcome", "interrupted")
+                trial.set_user_attr("outcome", INTERRUPTED)
                 self.study.tell(trial, state=TrialState.FAIL)
                 self.study.enqueue_trial(trial.params, skip_if_exists=False)
             raise
         self.write_summary(finished=False)
         self._report(f"trial {trial.number}: {measurement.outcome} {measurement.reason}".strip())
         self._count_engine_failures(measurement)
+
+    def _tell_measured_before(self, trial: optuna.Trial, settings: TrialSettings) -> bool:
+        """A configuration this run measured already (a resumed seeded sampler proposes its first points
+        again) is not run twice: Optuna is told the earlier result, and the trial is marked ``repeated``,
+        outside the budget and the summary. Returns whether it was."""
+        key = _settings_key(settings.params())
+        earlier = next((t for t in self.finished_trials() if _settings_key(t.user_attrs.get("settings", {})) == key),
+                       None)
+        at_baseline = self.baseline is not None and _settings_key(self.baseline.params) == key
+        if earlier is None and not at_baseline:
+            self.repeated_in_a_row = 0
+            return False
+        self.repeated_in_a_row += 1
+        trial.set_user_attr("outcome", REPEATED)
+        trial.set_user_attr("settings", settings.params())
+        trial.set_user_attr("same_as", "baseline" if earlier is None else earlier.number)
+        if earlier is None:
+            assert self.baseline is not None
+            violations, values = self.baseline.violations, self._objective_values(
+                Measurement(self.baseline.params, self.baseline.metrics))
+        elif earlier.state == TrialState.COMPLETE:
+            violations, values = named_constraints(earlier), list(earlier.values)
+        else:
+            self.study.tell(trial, state=TrialState.FAIL)
+            return True
+        if values is None:
+            self.study.tell(trial, state=TrialState.FAIL)
+        else:
+            set_constraints(self.optuna_storage, self.study, trial, violations)
+            self.study.tell(trial, values)
+        return True
 
     def write_summary(self, finished: bool) -> Summary:
         """Rewrite summary.json from the study (after every trial, so an interruption loses nothing)."""
@@ -295,3 +334,9 @@ def classify(outcome: TrialOutcome) -> tuple[str, str]:
 
 def _jsonable(metrics: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in metrics.items() if v is None or isinstance(v, (bool, int, float, str, list))}
+
+
+def _settings_key(params: dict[str, Any]) -> str:
+    """Settings compared as recorded (JSON), so a float and its int spelling compare alike."""
+    return json.dumps({k: (float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else v)
+                       for k, v in params.items()}, sort_keys=True)

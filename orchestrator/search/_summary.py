@@ -20,15 +20,13 @@ from optuna.trial import FrozenTrial, TrialState
 from orchestrator.results import (
     Baseline, Headroom, NearestMiss, NoFeasible, ObjectiveSpec, Recommendation, RunnerUp, Saving, Summary,
     TrialRecord)
-from orchestrator.search._states import interrupted_numbers, named_constraints
+from orchestrator.search._states import finished_trials, named_constraints
 from orchestrator.spec import Spec
 
 
 def build_summary(spec: Spec, study: optuna.Study, baseline: Baseline, run_id: str, storage: str,
                   finished: bool) -> Summary:
-    cut = interrupted_numbers(study)
-    trials = [t for t in study.get_trials(deepcopy=False) if t.user_attrs.get("outcome") != "interrupted"
-              and t.number not in cut and t.state != TrialState.RUNNING]
+    trials = finished_trials(study)
     feasible = [t for t in trials if t.state == TrialState.COMPLETE and t.user_attrs.get("feasible")]
     front = pareto_front(feasible, spec) if len(spec.objectives) > 1 else []
     recommended = _recommend(spec, feasible, front, baseline)
