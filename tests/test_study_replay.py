@@ -15,7 +15,7 @@ import yaml
 
 from orchestrator.app import Backend, RunOptions, run_nightly, run_study
 from orchestrator.report import write_reports
-from orchestrator.errors import EngineError, UsageError
+from orchestrator.errors import EngineError
 from orchestrator.results import EngineFacts, Summary, TrialRecord
 from orchestrator.runners import ReplayRunner
 from orchestrator.spec import load_spec, resolve_trial_settings
@@ -176,7 +176,6 @@ def test_reports_name_the_recommendation(tmp_path, repeats):
 def test_a_nightly_recheck_of_the_same_recorded_runs_is_no_regression(tmp_path):
     spec_path = write_spec(tmp_path, {"GOGC": GOGC_GRID}, nightly={"mode": "recheck", "top": 1, "repeats": 3})
     results = tmp_path / "results"
-    (results / "replay-study").mkdir(parents=True)  # see the xfail test below
     first = run_nightly(spec_path, RunOptions(results_dir=results, run_id="night-1"), backend=backend())
     assert first.previous is None and not first.regression
     second = run_nightly(spec_path, RunOptions(results_dir=results, run_id="night-2"), backend=backend())
@@ -186,8 +185,6 @@ def test_a_nightly_recheck_of_the_same_recorded_runs_is_no_regression(tmp_path):
     assert recommended and second.run_dir.read_summary().trials[0].optuna_params == recommended
 
 
-@pytest.mark.xfail(strict=True, raises=UsageError, reason="the first night reads history.db before its folder exists "
-                                       "(HistoryStore.nights on a missing SQLite folder); remove when fixed")
 def test_the_first_night_in_a_new_results_folder_runs(tmp_path):
     spec_path = write_spec(tmp_path, {"GOGC": [400]}, nightly={"mode": "recheck", "repeats": 1})
     result = run_nightly(spec_path, RunOptions(results_dir=tmp_path / "new"), backend=backend())

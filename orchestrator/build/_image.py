@@ -16,12 +16,14 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import docker
-import docker.errors
+from typing import TYPE_CHECKING
 
 from orchestrator.build._toolchain import GoToolchain
 from orchestrator.build._versions import binary_go_version
 from orchestrator.errors import BuildError, EngineError
+
+if TYPE_CHECKING:  # the SDK is loaded by the functions that talk to an engine, not by the recipe types
+    import docker
 
 BUILD_FLAGS = ("-trimpath", "-ldflags=-s -w")
 RECIPE = "3"  # bump when the way images are built changes, so cached images are not reused
@@ -80,6 +82,8 @@ def source_hash(source_dir: Path, go_version: str, flags: tuple[str, ...] = BUIL
 
 def build_image(client: docker.DockerClient, toolchain: GoToolchain, recipe: BuildRecipe) -> WorkloadImage:
     """Return the image for ``recipe``, building binary and image only when no cached one exists."""
+    import docker.errors
+
     digest = source_hash(recipe.module_dir, toolchain.version, (*BUILD_FLAGS, *_recipe_key(recipe)))
     tag = f"gctune/{recipe.name}:{digest}"
     try:
@@ -135,6 +139,8 @@ def _with_toolchain_go_directive(source_dir: Path, copy_dir: Path, toolchain: Go
 
 
 def _docker_build(client: docker.DockerClient, binary: Path, tag: str, labels: dict[str, str]) -> None:
+    import docker.errors
+
     dockerfile = (f"FROM scratch\nCOPY {binary.name} /{binary.name}\nUSER {NONROOT_USER}\n"
                   f'ENTRYPOINT ["/{binary.name}"]\n').encode()
     context = io.BytesIO()

@@ -49,6 +49,8 @@ class HistoryStore:
 
         UsageError (exit 2) when the database is not a gctune history or a record is from a newer gctune.
         """
+        if self.url.startswith("sqlite:///") and not Path(self.url.removeprefix("sqlite:///")).exists():
+            return []  # no night was appended yet (and reading must not create the file)
         query = sa.select(NIGHTS.c.record).order_by(NIGHTS.c.id)
         if experiment:
             query = query.where(NIGHTS.c.experiment == experiment)
