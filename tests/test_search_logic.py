@@ -5,10 +5,10 @@ from __future__ import annotations
 import optuna
 import pytest
 
-from orchestrator.search import aggregate, pareto_front, skip_reason
+from orchestrator.search import aggregate, skip_reason
 from orchestrator.stats import median_ci
 from orchestrator.search._space import GOGC_OFF_PARAM, grid_space, suggest
-from orchestrator.search._summary import _knee
+from orchestrator.search._summary import _front, _knee
 from orchestrator.spec import Percent, TrialSettings, load_spec_text
 
 SPEC = """
@@ -91,7 +91,7 @@ def _trial(values):
 def test_pareto_front_and_its_knee():
     spec = load_spec_text(SPEC)
     trials = [_trial(v) for v in ([10, 200], [20, 100], [40, 60], [90, 50], [30, 150])]
-    front = pareto_front(trials, spec)
+    front = _front(trials, spec)
     assert [t.values for t in front] == [[10, 200], [20, 100], [40, 60], [90, 50]]
     # Scaled to [0, 1] per objective: (20, 100) -> (0.125, 0.333), distance 0.356 from the ideal;
     # (40, 60) -> (0.375, 0.067), distance 0.381; the ends are at distance 1.

@@ -9,6 +9,7 @@ from typing import Any
 
 from orchestrator.report._data import ReportData
 from orchestrator.spec import parse_constraint
+from orchestrator.stats import intervals_overlap, pareto_front
 
 NEIGHBOUR_TOLERANCE = 0.25  # settings within +-25% of the recommendation's count as "close"
 _GO_VERSION = re.compile(r"(?:go)?(\d+)\.(\d+)(?:\.(\d+))?")
@@ -80,8 +81,7 @@ def neighbours(data: ReportData, params: dict[str, Any], exclude: Any = None,
 
 def pareto_2d(points: Sequence[tuple[float, float, Any]]) -> list[tuple[float, float, Any]]:
     """The points no other point beats in both coordinates (both minimised), sorted by x."""
-    front = [p for p in points
-             if not any(q[0] <= p[0] and q[1] <= p[1] and (q[0] < p[0] or q[1] < p[1]) for q in points)]
+    front = pareto_front(points, lambda p: p[:2], ("minimize", "minimize"))
     return sorted(front, key=lambda p: (p[0], p[1]))
 
 
@@ -89,7 +89,7 @@ def overlaps(a: dict[str, Any] | None, b: dict[str, Any] | None) -> bool | None:
     """Whether two spreads' intervals overlap; None when either is missing."""
     if not a or not b or not all(is_number(s.get(k)) for s in (a, b) for k in ("ci_low", "ci_high")):
         return None
-    return a["ci_low"] <= b["ci_high"] and b["ci_low"] <= a["ci_high"]
+    return intervals_overlap((a["ci_low"], a["ci_high"]), (b["ci_low"], b["ci_high"]))
 
 
 def repeats_of(entry: dict[str, Any] | None, metric: str | None = None) -> int | None:

@@ -25,7 +25,7 @@ from orchestrator.search._samplers import create_sampler
 from orchestrator.search._storage import redact
 from orchestrator.search._space import grid_space, suggest
 from orchestrator.search._states import INTERRUPTED, REPEATED, finished_trials, mark_interrupted, named_constraints, set_constraints
-from orchestrator.search._stats import aggregate
+from orchestrator.search._aggregate import aggregate
 from orchestrator.search._summary import build_summary
 from orchestrator.results import Baseline, Summary
 from orchestrator.spec import Spec, TrialSettings, baseline_settings, resolve_trial_settings

@@ -11,7 +11,6 @@ Rules (also in the README):
 
 from __future__ import annotations
 
-import math
 from collections import Counter
 
 import optuna
@@ -22,13 +21,14 @@ from orchestrator.results import (
     TrialRecord)
 from orchestrator.search._states import finished_trials, named_constraints
 from orchestrator.spec import Spec
+from orchestrator.stats import knee, pareto_front
 
 
 def build_summary(spec: Spec, study: optuna.Study, baseline: Baseline, run_id: str, storage: str,
                   finished: bool) -> Summary:
     trials = finished_trials(study)
     feasible = [t for t in trials if t.state == TrialState.COMPLETE and t.user_attrs.get("feasible")]
-    front = pareto_front(feasible, spec) if len(spec.objectives) > 1 else []
+    front = _front(feasible, spec) if len(spec.objectives) > 1 else []
     recommended = _recommend(spec, feasible, front, baseline)
     return Summary(
         run_id=run_id, experiment=spec.name, storage=storage, study_name=study.study_name, finished=finished,
@@ -47,15 +47,17 @@ def build_summary(spec: Spec, study: optuna.Study, baseline: Baseline, run_id: s
     )
 
 
-def pareto_front(trials: list[FrozenTrial], spec: Spec) -> list[FrozenTrial]:
+def _front(trials: list[FrozenTrial], spec: Spec) -> list[FrozenTrial]:
     """The trials no other trial beats in every objective."""
-    signs = [1 if d == "minimize" else -1 for _, d in spec.objectives]
+    return pareto_front(trials, _values, [d for _, d in spec.objectives])
 
-    def dominates(a: FrozenTrial, b: FrozenTrial) -> bool:
-        pairs = [(s * x, s * y) for s, x, y in zip(signs, a.values, b.values)]
-        return all(x <= y for x, y in pairs) and any(x < y for x, y in pairs)
 
-    return [t for t in trials if not any(dominates(o, t) for o in trials if o is not t)]
+def _knee(front: list[FrozenTrial], spec: Spec) -> FrozenTrial:
+    return knee(front, _values, [d for _, d in spec.objectives])
+
+
+def _values(trial: FrozenTrial) -> list[float]:
+    return trial.values
 
 
 def record(trial: FrozenTrial, spec: Spec) -> TrialRecord:
@@ -86,19 +88,6 @@ def _recommend(spec: Spec, feasible: list[FrozenTrial], front: list[FrozenTrial]
 
 def _recommendation(trial: TrialRecord, rule: str) -> Recommendation:
     return Recommendation.model_validate({**trial.model_dump(exclude={"go_version_built"}), "rule": rule})
-
-
-def _knee(front: list[FrozenTrial], spec: Spec) -> FrozenTrial:
-    signs = [1 if d == "minimize" else -1 for _, d in spec.objectives]
-    columns = list(zip(*[[s * v for s, v in zip(signs, t.values)] for t in front]))
-    lows, highs = [min(c) for c in columns], [max(c) for c in columns]
-
-    def distance(trial: FrozenTrial) -> float:
-        scaled = [(s * v - lo) / (hi - lo) if hi > lo else 0.0
-                  for s, v, lo, hi in zip(signs, trial.values, lows, highs)]
-        return math.hypot(*scaled)
-
-    return min(front, key=distance)
 
 
 def _better(value: float, other: float, direction: str) -> bool:
@@ -142,9 +131,9 @@ def _runner_up(spec: Spec, feasible: list[FrozenTrial], recommended: Recommendat
         return None
     entry = record(others[0], spec)
     ours, theirs = recommended.spread.get(metric), entry.spread.get(metric)
-    overlap = bool(ours and theirs and ours.ci_low <= theirs.ci_high and theirs.ci_low <= ours.ci_high)
+    within_noise = ours.overlaps(theirs) if ours and theirs and ours.n > 1 else None
     return RunnerUp(trial=entry.trial, params=entry.params, value=entry.values[metric],  # type: ignore[index]
-                    within_noise=overlap if ours and theirs and ours.n > 1 else None)
+                    within_noise=within_noise)
 
 
 def _headroom(recommended: Recommendation | None) -> Headroom | None:

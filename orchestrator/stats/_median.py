@@ -34,6 +34,7 @@ class Spread:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Spread:
+        """The inverse of ``to_dict``; ``values`` may be missing (spreads written before it existed)."""
         return cls(**{**data, "values": tuple(data.get("values") or ())})
 
     @property
@@ -43,7 +44,12 @@ class Spread:
 
     def overlaps(self, other: Spread) -> bool:
         """Whether the two medians' intervals share a point: their difference is within noise."""
-        return self.ci_low <= other.ci_high and other.ci_low <= self.ci_high
+        return intervals_overlap((self.ci_low, self.ci_high), (other.ci_low, other.ci_high))
+
+
+def intervals_overlap(a: tuple[float, float], b: tuple[float, float]) -> bool:
+    """Whether the closed intervals ``a = (low, high)`` and ``b`` share at least one point."""
+    return a[0] <= b[1] and b[0] <= a[1]
 
 
 def median_ci(values: list[float], level: float = CI_LEVEL) -> tuple[float, float, float]:
