@@ -1,7 +1,9 @@
 """Read a container's cgroup (memory, OOM kills, CPU time) from the host while it runs.
 
 The cgroup folder disappears as soon as the container exits, so peak memory and the OOM counter are
-polled during the run and the last values are kept.
+polled during the run and the last values are kept. The folder is found from the container's id
+under the usual layouts of cgroup v1 and v2; finding and reading are plain functions of a root
+folder, so they are tested on small fake trees (tests/data/cgroup/).
 """
 
 from __future__ import annotations
@@ -22,23 +24,63 @@ class CgroupReading:
     cpu_seconds: float | None = None  # the cgroup's CPU time so far (v1 cpuacct.usage, v2 cpu.stat)
 
 
-def memory_cgroup_dir(pid: int, root: Path = CGROUP_ROOT) -> tuple[Path, int] | None:
-    """Return the memory cgroup folder of ``pid`` and the cgroup version (1 or 2), or None."""
+def parse_proc_cgroup(text: str) -> dict[str, str]:
+    """``/proc/PID/cgroup`` as ``controller -> path``; the v2 unified hierarchy is under ``""``.
+
+    Each line is ``hierarchy-id:controllers:path``; a v1 line may name several controllers
+    (``2:cpu,cpuacct:/docker/<id>``), a v2 line none (``0::/system.slice/docker-<id>.scope``).
+    """
+    entries: dict[str, str] = {}
+    for line in text.splitlines():
+        parts = line.split(":", 2)
+        if len(parts) != 3:
+            continue
+        _, controllers, path = parts
+        for controller in controllers.split(",") if controllers else [""]:
+            entries[controller] = path.strip()
+    return entries
+
+
+def cgroup_dir_for_container(container_id: str, root: Path = CGROUP_ROOT) -> tuple[Path, int] | None:
+    """The memory cgroup folder of a container and the cgroup version (1 or 2), found from its id.
+
+    The usual layouts of the cgroupfs and systemd drivers are tried; None when the container's folder
+    is not there (it has exited, or a layout not listed here: see ``cgroup_dir_for_pid``).
+    """
+    if not container_id:
+        return None
+    candidates = [(root / "memory" / "docker" / container_id, 1),
+                  (root / "memory" / "system.slice" / f"docker-{container_id}.scope", 1),
+                  (root / "system.slice" / f"docker-{container_id}.scope", 2),
+                  (root / "docker" / container_id, 2)]
+    return next(((folder, version) for folder, version in candidates if _is_memory_cgroup(folder, version)), None)
+
+
+def cgroup_dir_for_pid(pid: int, container_id: str, root: Path = CGROUP_ROOT,
+                       proc: Path = Path("/proc")) -> tuple[Path, int] | None:
+    """The memory cgroup folder of a container's process, only when that folder is the container's own.
+
+    A container that exits at once leaves a pid whose ``/proc/PID/cgroup`` is the host's (or another
+    process's): reading it would report the host's memory as the container's, so any folder whose
+    path does not name the container is refused.
+    """
     try:
-        lines = Path(f"/proc/{pid}/cgroup").read_text().splitlines()
+        entries = parse_proc_cgroup((proc / str(pid) / "cgroup").read_text())
     except OSError:
         return None
-    entries = dict(_split_cgroup_line(line) for line in lines if line.count(":") >= 2)
-    for controllers, path in entries.items():
-        if "memory" in controllers.split(","):
-            folder = root / "memory" / path.lstrip("/")
-            if folder.is_dir():
-                return folder, 1
+    candidates = []
+    if "memory" in entries:
+        candidates.append((root / "memory" / entries["memory"].lstrip("/"), 1))
     if "" in entries:
-        folder = root / entries[""].lstrip("/")
-        if (folder / "memory.current").exists():
-            return folder, 2
-    return None
+        candidates.append((root / entries[""].lstrip("/"), 2))
+    return next(((folder, version) for folder, version in candidates
+                 if container_id and container_id in folder.relative_to(root).as_posix()
+                 and _is_memory_cgroup(folder, version)), None)
+
+
+def _is_memory_cgroup(folder: Path, version: int) -> bool:
+    """A container's memory cgroup folder: v1 has memory.max_usage_in_bytes, v2 memory.current."""
+    return (folder / ("memory.max_usage_in_bytes" if version == 1 else "memory.current")).is_file()
 
 
 def read_cgroup(folder: Path, version: int) -> CgroupReading:
@@ -63,16 +105,24 @@ def read_cgroup(folder: Path, version: int) -> CgroupReading:
 def _v1_sibling(memory_folder: Path, controller: str) -> Path:
     """The same cgroup under another v1 controller: /sys/fs/cgroup/memory/X -> /sys/fs/cgroup/cpuacct/X."""
     parts = memory_folder.parts
-    index = parts.index("memory") if "memory" in parts else -1
+    # The last "memory" is the controller's mount: a parent folder of the root could be named so too.
+    index = len(parts) - 1 - parts[::-1].index("memory") if "memory" in parts else -1
     return Path(*parts[:index], controller, *parts[index + 1:]) if index >= 0 else memory_folder
 
 
 class CgroupWatcher:
-    """Polls a process's cgroup in a background thread and keeps the highest values seen."""
+    """Polls a container's cgroup in a background thread and keeps the highest values seen.
 
-    def __init__(self, pid: int, interval_s: float = 0.05) -> None:
+    The folder is found from the container id; the pid's ``/proc`` entry is only a fallback for
+    layouts not known here, and only when its path names the container. Without either, the reading
+    stays empty rather than showing the host's (or a foreign) cgroup.
+    """
+
+    def __init__(self, container_id: str, pid: int | None = None, interval_s: float = 0.05,
+                 root: Path = CGROUP_ROOT) -> None:
         self.reading = CgroupReading()
-        self._found = memory_cgroup_dir(pid)
+        self._found = cgroup_dir_for_container(container_id, root) or (
+            cgroup_dir_for_pid(pid, container_id, root) if pid else None)
         self._interval_s = interval_s
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._poll, name="gctune-cgroup", daemon=True)
@@ -104,11 +154,6 @@ class CgroupWatcher:
         best.failcnt = max(best.failcnt, current.failcnt)
         if current.cpu_seconds is not None:
             best.cpu_seconds = max(best.cpu_seconds or 0.0, current.cpu_seconds)
-
-
-def _split_cgroup_line(line: str) -> tuple[str, str]:
-    _, controllers, path = line.split(":", 2)
-    return controllers, path
 
 
 def _read_int(path: Path) -> int | None:

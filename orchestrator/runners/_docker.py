@@ -16,9 +16,9 @@ from orchestrator.results import Fingerprint
 from orchestrator.runners._base import RunRequest, RunResult, Runner
 from orchestrator.runners._host import local_fingerprint
 from orchestrator.runners._cgroup import CgroupReading, CgroupWatcher
+from orchestrator.runners._oom import oom_signals
 from orchestrator.runners._engine import connect, engine_info, owner_labels, reap_stray_containers
 
-SIGKILL_EXIT = 137
 OUTPUT_MOUNT = "/gctune-out"
 _WAIT_SLICE_S = 1.0  # wait in slices so the timeout is checked between them
 _STOP_GRACE_S = 5    # a planned stop: SIGTERM, and SIGKILL if the program has not exited after this
@@ -86,7 +86,7 @@ class _ContainerRun:
         reader.start()
         self.container.start()
         self.container.reload()
-        with CgroupWatcher(self.container.attrs["State"].get("Pid") or 0, interval_s=0.02) as watcher:
+        with CgroupWatcher(self.container.id, self.container.attrs["State"].get("Pid"), interval_s=0.02) as watcher:
             timed_out, stopped_early = self._wait(started)
         reader.join(timeout=10)
         wall = time.time() - started
@@ -145,10 +145,11 @@ class _ContainerRun:
         self.container.reload()
         state = self.container.attrs["State"]
         exit_code = state.get("ExitCode")
-        signals = self._oom_signals(state, cgroup, exit_code, started)
+        limit = self.request.limits.memory_bytes
+        signals = oom_signals(bool(state.get("OOMKilled")), self._had_oom_event(started), cgroup, exit_code,
+                              self.killed_by_us, limit)
         oom_killed = bool(signals) and exit_code != 0
         peak, source = cgroup.peak_bytes, cgroup.source
-        limit = self.request.limits.memory_bytes
         if oom_killed and limit and (peak or 0) < limit:
             # The last climb to the limit can fall between two polls; an OOM kill means it was reached.
             peak, source = limit, f"memory limit, reached at the OOM kill ({source or 'cgroup not readable'} saw less)"
@@ -160,21 +161,6 @@ class _ContainerRun:
             oom_killed=oom_killed, oom_signals=signals, peak_memory_bytes=peak, peak_memory_source=source,
             host_cpus=self.host_cpus, error=state.get("Error") or None,
         )
-
-    def _oom_signals(self, state: dict, cgroup: CgroupReading, exit_code: int | None, started: float) -> list[str]:
-        """Every independent sign of an OOM kill; the engine's flag alone is unreliable."""
-        signals = []
-        if state.get("OOMKilled"):
-            signals.append("engine OOMKilled flag")
-        if self._had_oom_event(started):
-            signals.append("engine oom event")
-        if cgroup.oom_kills:
-            signals.append(f"cgroup oom_kill counter = {cgroup.oom_kills}")
-        limit = self.request.limits.memory_bytes
-        if exit_code == SIGKILL_EXIT and not self.killed_by_us and limit and (
-                cgroup.failcnt or (cgroup.peak_bytes or 0) >= 0.98 * limit):
-            signals.append("SIGKILL not sent by gctune, with memory at the container limit")
-        return signals
 
     def _had_oom_event(self, started: float) -> bool:
         try:
