@@ -9,12 +9,14 @@ from collections.abc import Iterator
 import docker
 import docker.errors
 import requests.exceptions
+from docker.types import LogConfig
 
 from orchestrator.build import NONROOT_USER
 from orchestrator.errors import EngineError
 from orchestrator.results import Fingerprint
 from orchestrator.runners._base import RunRequest, RunResult, Runner
 from orchestrator.runners._host import local_fingerprint
+from orchestrator.runners._output import CappedOutput
 from orchestrator.runners._cgroup import CgroupReading, CgroupWatcher
 from orchestrator.runners._oom import oom_signals
 from orchestrator.runners._engine import connect, engine_info, owner_labels, reap_stray_containers
@@ -62,6 +64,8 @@ class DockerRunner(Runner):
                 cap_drop=["ALL"], security_opt=["no-new-privileges"], pids_limit=limits.pids_limit,
                 user=NONROOT_USER, nano_cpus=int(limits.cpus * 1e9) if limits.cpus else None,
                 mem_limit=memory, memswap_limit=memory, tty=False, stdin_open=False,
+                # gctune reads the output through attach and keeps it capped; the engine keeps no copy.
+                log_config=LogConfig(type=LogConfig.types.NONE),
                 volumes={request.output_dir: {"bind": OUTPUT_MOUNT, "mode": "rw"}} if request.output_dir else None,
             )
         except docker.errors.DockerException as exc:
@@ -73,8 +77,8 @@ class _ContainerRun:
 
     def __init__(self, client: docker.DockerClient, container, request: RunRequest, host_cpus: int) -> None:
         self.client, self.container, self.request, self.host_cpus = client, container, request, host_cpus
-        self.stdout: list[bytes] = []
-        self.stderr: list[bytes] = []
+        self.stdout = CappedOutput()
+        self.stderr = CappedOutput()
         self.stop_requested = threading.Event()
         self.killed_by_us = False
         self.stopped_as_planned = False
@@ -154,8 +158,8 @@ class _ContainerRun:
             # The last climb to the limit can fall between two polls; an OOM kill means it was reached.
             peak, source = limit, f"memory limit, reached at the OOM kill ({source or 'cgroup not readable'} saw less)"
         return RunResult(
-            stdout=b"".join(self.stdout).decode("utf-8", "replace"),
-            stderr=b"".join(self.stderr).decode("utf-8", "replace"),
+            stdout=self.stdout.text(),
+            stderr=self.stderr.text(),
             exit_code=exit_code, wall_seconds=wall, timed_out=timed_out, stopped_early=stopped_early,
             stopped_as_planned=self.stopped_as_planned, cpu_seconds=cgroup.cpu_seconds,
             oom_killed=oom_killed, oom_signals=signals, peak_memory_bytes=peak, peak_memory_source=source,
