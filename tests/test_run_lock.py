@@ -51,3 +51,28 @@ def test_the_lock_dies_with_a_killed_holder(tmp_path):
     with RunDir(tmp_path).lock():  # the resume is never blocked by a dead coordinator
         assert f"pid {os.getpid()}" in (tmp_path / ".lock").read_text()
     assert (tmp_path / ".lock").read_text() == ""  # released: no holder named
+
+
+@pytest.mark.docker
+@pytest.mark.slow
+def test_a_second_gctune_run_on_a_run_in_use_exits_2_and_the_killed_run_resumes(tmp_path, docker_client):
+    from conftest import containers_of, gctune
+
+    spec = tmp_path / "lock.yaml"
+    spec.write_text("name: lock\nworkload: {builtin: service, live_heap: 8MiB, warmup: 200ms, duration: 800ms,"
+                    " sample_interval: 200ms}\ncontainer: {cpus: 1, memory: 128MiB}\n"
+                    "space: {GOGC: [50, 200, 400]}\nsearch: {trials: 3, sampler: grid}\n")
+    args = ["run", str(spec), "--results-dir", str(tmp_path / "results"), "--run-id", "busy"]
+    first = subprocess.Popen([sys.executable, "-m", "orchestrator", *args], cwd=ROOT, stderr=subprocess.PIPE, text=True)
+    try:
+        assert "run directory:" in first.stderr.readline()
+        started = time.monotonic()
+        second = gctune(*args, timeout=60)
+        assert second.returncode == 2 and time.monotonic() - started < 10
+        assert f"in use by pid {first.pid} on host" in second.stderr and "Traceback" not in second.stderr
+    finally:
+        first.kill()
+        first.wait()
+    resumed = gctune(*args, "--json", timeout=300)  # the lock died with its holder
+    assert resumed.returncode == 0, resumed.stderr
+    assert not containers_of(docker_client, "busy")
