@@ -9,6 +9,7 @@ from rich.console import Console
 from rich.table import Table
 
 from orchestrator.definitions import METRICS
+from orchestrator.results import Summary
 from orchestrator.units import format_size
 
 stdout = Console(highlight=False)
@@ -85,26 +86,25 @@ class StudyProgress:
 
 
 
-def summary_text(summary: dict[str, Any], run_dir: Any) -> str:
+def summary_text(summary: Summary, run_dir: Any) -> str:
     """A few lines a person reads first: the recommendation and what it saves."""
-    lines = [f"run directory: {run_dir}"]
-    counts = summary["trial_counts"]
-    lines.append(f"trials: {counts['total']} ({counts['feasible']} feasible)")
-    rec = summary.get("recommended")
+    counts = summary.trial_counts
+    lines = [f"run directory: {run_dir}", f"trials: {counts.get('total', 0)} ({counts.get('feasible', 0)} feasible)"]
+    rec = summary.recommended
     if rec is None:
-        miss = (summary.get("no_feasible") or {}).get("nearest_miss")
-        lines.append("no feasible configuration found" + (f"; nearest miss: trial {miss['trial']} "
-                     f"{miss['params']} violating {list(miss['violated'])}" if miss else ""))
+        miss = summary.no_feasible.nearest_miss if summary.no_feasible else None
+        lines.append("no feasible configuration found" + (f"; nearest miss: trial {miss.trial} "
+                     f"{miss.params} violating {list(miss.violated)}" if miss else ""))
         return "\n".join(lines)
-    lines.append(f"recommended ({rec['rule']}, trial {rec['trial']}): {format_params(rec['params'])}")
-    saving = summary.get("saving")
+    lines.append(f"recommended ({rec.rule}, trial {rec.trial}): {format_params(rec.params)}")
+    saving = summary.saving
     if saving:
-        metric = saving["metric"]
-        rel = "" if saving["relative"] is None else f" ({100 * saving['relative']:.0f}% of the baseline)"
+        metric = saving.metric
+        rel = "" if saving.relative is None else f" ({100 * saving.relative:.0f}% of the baseline)"
         unit = " points" if METRICS.get(metric) and METRICS[metric].unit == "%" else ""
-        lines.append(f"{metric}: {format_value(metric, saving['recommended'])} against "
-                     f"{format_value(metric, saving['baseline'])} with Go's defaults; saving "
-                     f"{format_value(metric, saving['absolute'])}{unit}{rel}")
+        lines.append(f"{metric}: {format_value(metric, saving.recommended)} against "
+                     f"{format_value(metric, saving.baseline)} with Go's defaults; saving "
+                     f"{format_value(metric, saving.absolute)}{unit}{rel}")
     return "\n".join(lines)
 
 
@@ -138,14 +138,14 @@ def night_text(night: Any, run_dir: Any) -> str:
     lines.append(f"{night.objective}: {_interval(night.objective_values)} "
                  f"(Go's defaults: {_interval(night.baseline_values)})")
     for finding in night.findings:
-        if "p_value" in finding:
-            p = "-" if finding["p_value"] is None else f"{finding['p_value']:.3g}"
-            mark = "REGRESSION " if finding["regression"] else ""
-            lines.append(f"  {mark}{finding['kind']}: {finding['previous_median']:.4g} -> "
-                         f"{finding['current_median']:.4g} ({finding['change_percent']:+.1f}% worse, p={p})"
-                         + (f"; {finding['note']}" if finding.get("note") else ""))
+        if finding.is_test:
+            p = "-" if finding.p_value is None else f"{finding.p_value:.3g}"
+            mark = "REGRESSION " if finding.regression else ""
+            lines.append(f"  {mark}{finding.kind}: {finding.previous_median:.4g} -> "
+                         f"{finding.current_median:.4g} ({finding.change_percent:+.1f}% worse, p={p})"
+                         + (f"; {finding.note}" if finding.note else ""))
         else:
-            lines.append(f"  {finding['kind']}: {finding['from']} -> {finding['to']}")
+            lines.append(f"  {finding.kind}: {finding.from_} -> {finding.to}" + (f" ({finding.note})" if finding.note else ""))
     if night.report:
         lines.append(f"report: {night.report}")
     return "\n".join(lines)

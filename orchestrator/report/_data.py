@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ import yaml
 
 from orchestrator.errors import UsageError
 from orchestrator.parsers.gctrace import GCCycle, parse_gctrace
+from orchestrator.results import Night
 from orchestrator.store import RunDir
 
 
@@ -94,7 +96,7 @@ class ReportData:
         return names
 
 
-def load_report_data(run_dir: Path) -> ReportData:
+def load_report_data(run_dir: Path, nights: Sequence[Night] = ()) -> ReportData:
     """Read a run directory; UsageError when it is not one or has no summary.json yet."""
     run_dir = Path(run_dir)
     if not run_dir.is_dir():
@@ -117,23 +119,9 @@ def load_report_data(run_dir: Path) -> ReportData:
     elif recommended.get("trial") == "baseline":
         data.traces["recommended"] = data.traces["baseline"]
     data.study, data.study_problem = _load_study(store, summary)
-    data.nights = _nights(store, data)
+    data.nights = [night.to_dict() for night in nights]  # a nightly run's history, given by the caller
     data.analysis = _read_json(store.root / "analysis.json")
     return data
-
-
-def _nights(store: RunDir, data: ReportData) -> list[dict[str, Any]]:
-    """For a nightly run: the experiment's history up to this night, for the trend section."""
-    night_file = store.root / "night.json"
-    if not night_file.exists():
-        return []
-    from orchestrator.history import HistoryStore
-
-    nightly = data.spec.get("nightly") if isinstance(data.spec.get("nightly"), dict) else {}
-    url = nightly.get("history") or HistoryStore.default_url(store.root.parent)
-    nights = [n.to_dict() for n in HistoryStore(url).nights(data.experiment)]
-    ids = [n["run_id"] for n in nights]
-    return nights[: ids.index(data.run_id) + 1] if data.run_id in ids else nights
 
 
 def _read_json(path: Path) -> dict[str, Any]:

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from orchestrator.errors import UsageError
+from orchestrator.results import Night
 from orchestrator.report._data import load_report_data
 from orchestrator.report._html import render_html
 from orchestrator.report._markdown import render_markdown
@@ -17,16 +18,18 @@ FORMATS = ("html", "md", "json")
 FILENAMES = {"html": "report.html", "md": "report.md", "json": "report.json"}
 
 
-def write_reports(run_dir: Path, formats: Sequence[str] = FORMATS, production_go: str | None = None) -> list[Path]:
+def write_reports(run_dir: Path, formats: Sequence[str] = FORMATS, production_go: str | None = None,
+                  nights: Sequence[Night] = ()) -> list[Path]:
     """Write report.html, report.md and/or report.json into ``run_dir``; return their paths in that order.
 
     report.md links its figures as ``report-files/*.png`` beside it; those PNGs are written whenever
     Markdown or JSON is asked for. ``production_go`` (e.g. ``1.24``) is the Go release production runs,
     to warn when it differs from the one measured. Raises UsageError for a folder that is not a run
-    directory, one without summary.json, or an unknown format.
+    directory, one without summary.json, or an unknown format. ``nights`` is a nightly run's history up
+    to this night (oldest first), for the trend section.
     """
     wanted = _formats(formats)
-    report = build_report(load_report_data(Path(run_dir)), production_go)
+    report = build_report(load_report_data(Path(run_dir), nights), production_go)
     root = Path(run_dir)
     files = {name: (FILENAMES[name] if name in wanted else None) for name in FORMATS}
     if "md" in wanted or "json" in wanted:

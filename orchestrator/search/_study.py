@@ -156,7 +156,8 @@ class StudyRun:
             settings = resolve_trial_settings(self.spec, suggest(trial, self.searched, self.grid))
             if self._tell_measured_before(trial, settings):
                 return
-            measurement = self._measure(settings, self.run_dir.trial_dir(trial.number))
+            measurement = self._baseline_as_trial(trial, settings) or self._measure(
+                settings, self.run_dir.trial_dir(trial.number))
             self._tell(trial, measurement)
         except BaseException:
             if trial.number not in {t.number for t in self.finished_trials()}:
@@ -169,35 +170,35 @@ class StudyRun:
         self._count_engine_failures(measurement)
 
     def _tell_measured_before(self, trial: optuna.Trial, settings: TrialSettings) -> bool:
-        """A configuration this run measured already (a resumed seeded sampler proposes its first points
-        again) is not run twice: Optuna is told the earlier result, and the trial is marked ``repeated``,
-        outside the budget and the summary. Returns whether it was."""
+        """A configuration a trial of this run measured already (a resumed seeded sampler proposes its first
+        points again) is not run twice: Optuna is told the earlier result, and the trial is marked
+        ``repeated``, outside the budget and the summary. Returns whether it was."""
         key = _settings_key(settings.params())
         earlier = next((t for t in self.finished_trials() if _settings_key(t.user_attrs.get("settings", {})) == key),
                        None)
-        at_baseline = self.baseline is not None and _settings_key(self.baseline.params) == key
-        if earlier is None and not at_baseline:
+        if earlier is None:
             self.repeated_in_a_row = 0
             return False
         self.repeated_in_a_row += 1
         trial.set_user_attr("outcome", REPEATED)
         trial.set_user_attr("settings", settings.params())
-        trial.set_user_attr("same_as", "baseline" if earlier is None else earlier.number)
-        if earlier is None:
-            assert self.baseline is not None
-            violations, values = self.baseline.violations, self._objective_values(
-                Measurement(self.baseline.params, self.baseline.metrics))
-        elif earlier.state == TrialState.COMPLETE:
-            violations, values = named_constraints(earlier), list(earlier.values)
+        trial.set_user_attr("same_as", earlier.number)
+        if earlier.state == TrialState.COMPLETE:
+            set_constraints(self.optuna_storage, self.study, trial, named_constraints(earlier))
+            self.study.tell(trial, list(earlier.values))
         else:
             self.study.tell(trial, state=TrialState.FAIL)
-            return True
-        if values is None:
-            self.study.tell(trial, state=TrialState.FAIL)
-        else:
-            set_constraints(self.optuna_storage, self.study, trial, violations)
-            self.study.tell(trial, values)
         return True
+
+    def _baseline_as_trial(self, trial: optuna.Trial, settings: TrialSettings) -> Measurement | None:
+        """Go's defaults proposed as a trial: a point of the space, counted, with the baseline's own repeats
+        (measured first, in the same container) instead of new ones."""
+        baseline = self.baseline
+        if baseline is None or _settings_key(baseline.params) != _settings_key(settings.params()):
+            return None
+        trial.set_user_attr("same_as", "baseline")
+        return Measurement(baseline.params, dict(baseline.metrics), {k: v.to_dict() for k, v in baseline.spread.items()},
+                           baseline.outcome or "ok", baseline.reason or "")
 
     def write_summary(self, finished: bool) -> Summary:
         """Rewrite summary.json from the study (after every trial, so an interruption loses nothing)."""
