@@ -36,9 +36,9 @@ from orchestrator.parsers.gctrace import GCTraceScanner
 from orchestrator.parsers.workload import parse_workload_lines
 from orchestrator.results import Fingerprint
 from orchestrator.runners._base import RunRequest, RunResult, Runner
+from orchestrator.runners._oom import SIGKILL_EXIT
 
 CAPTURE_FILE = "capture.json"
-SIGKILL_EXIT = 137  # 128 + SIGKILL, as the engine reports a killed container (not imported: no Docker SDK here)
 _RESULT_FIELDS = tuple(f.name for f in fields(RunResult) if f.name not in ("stdout", "stderr"))
 
 
