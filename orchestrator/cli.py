@@ -68,6 +68,8 @@ def run_options(command: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--resume", "resume", type=click.Path(exists=True, file_okay=False),
                      help="Continue the run in this run directory up to its trial budget."),
         click.option("--storage", help="Any Optuna storage URL (default: sqlite:///RUN_DIR/study.db)."),
+        click.option("--jobs", type=click.IntRange(min=1), default=1, show_default=True,
+                     help="Trials at once on this host, each container pinned to its own ceil(cpus) cores."),
         click.option("--json", "as_json", is_flag=True, help="Print the result as JSON at the end."),
         click.option("--summary-md", type=click.Path(dir_okay=False),
                      help="Also write a short Markdown summary here (and to $GITHUB_STEP_SUMMARY when set)."),
@@ -94,20 +96,20 @@ def _run_with_progress(spec_path: str, execute: Callable[..., Any]) -> Any:
         raise
 
 
-def _options(results_dir: str, run_id: str | None, resume: str | None, storage: str | None) -> Any:
+def _options(results_dir: str, run_id: str | None, resume: str | None, storage: str | None, jobs: int = 1) -> Any:
     from orchestrator.app import RunOptions
 
-    return RunOptions(Path(results_dir), run_id, Path(resume) if resume else None, storage)
+    return RunOptions(Path(results_dir), run_id, Path(resume) if resume else None, storage, jobs)
 
 
 @cli.command()
 @run_options
-def run(spec_path: str, results_dir: str, run_id: str | None, resume: str | None, storage: str | None,
+def run(spec_path: str, results_dir: str, run_id: str | None, resume: str | None, storage: str | None, jobs: int,
         as_json: bool, summary_md: str | None) -> None:
     """Search the settings of SPEC: a baseline, then Optuna trials, then a recommendation."""
     from orchestrator.app import run_study, write_ci_summary
 
-    options = _options(results_dir, run_id, resume, storage)
+    options = _options(results_dir, run_id, resume, storage, jobs)
     run_dir, summary = _run_with_progress(spec_path, lambda **kw: run_study(Path(spec_path), options, **kw))
     write_ci_summary(summary, Path(summary_md) if summary_md else None, str(run_dir.root / "report.html"))
     if as_json:
@@ -120,11 +122,11 @@ def run(spec_path: str, results_dir: str, run_id: str | None, resume: str | None
 @cli.command()
 @run_options
 def nightly(spec_path: str, results_dir: str, run_id: str | None, resume: str | None, storage: str | None,
-            as_json: bool, summary_md: str | None) -> None:
+            jobs: int, as_json: bool, summary_md: str | None) -> None:
     """One scheduled night: run, append to the history, compare with the last night (exit 3 on regression)."""
     from orchestrator.app import REGRESSION_EXIT, run_nightly, write_ci_summary
 
-    options = _options(results_dir, run_id, resume, storage)
+    options = _options(results_dir, run_id, resume, storage, jobs)
     result = _run_with_progress(spec_path, lambda **kw: run_nightly(Path(spec_path), options, **kw))
     write_ci_summary(result.night, Path(summary_md) if summary_md else None)
     if as_json:

@@ -82,7 +82,7 @@ class StudyProgress:
         best = "-" if progress.best is None else f"{progress.best:.3g}"
         self._status.update(f"trial {progress.done}/{progress.total}  best {best}  "
                             f"elapsed {progress.elapsed_s:.0f}s  eta {'-' if eta is None else f'{eta:.0f}s'}"
-                            f"  ({progress.last})")
+                            f"  ({progress.last})" + "".join(f"\n  {job}" for job in progress.running))
 
 
 

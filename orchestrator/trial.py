@@ -35,14 +35,14 @@ class TrialOutcome:
 
 
 def trial_request(spec: Spec, settings: TrialSettings, image: WorkloadImage, run_id: str,
-                  on_stdout_line: Callable[[str], bool] | None = None) -> RunRequest:
+                  on_stdout_line: Callable[[str], bool] | None = None, cpuset: str | None = None) -> RunRequest:
     """The container run for these settings: Go's GC knobs as environment, the rest as limits."""
     kind = kind_for(spec)
     user_env = dict(spec.container.env)
     env = {**kind.environment(), **user_env, **settings.env(), "GODEBUG": merge_godebug(user_env.get("GODEBUG", ""))}
     return RunRequest(
         image=image.tag, command=kind.command(), env=env,
-        limits=ContainerLimits(settings.cpus, settings.memory_bytes, spec.container.pids_limit),
+        limits=ContainerLimits(settings.cpus, settings.memory_bytes, spec.container.pids_limit, cpuset),
         timeout_s=spec.container.trial_timeout_s(spec.workload), run_id=run_id, on_stdout_line=on_stdout_line,
         stop_after_s=kind.stop_after_s)
 
@@ -54,9 +54,9 @@ def merge_godebug(user: str) -> str:
 
 
 def run_trial(spec: Spec, settings: TrialSettings, runner: Runner, image: WorkloadImage, run_id: str,
-              on_stdout_line: Callable[[str], bool] | None = None) -> TrialOutcome:
+              on_stdout_line: Callable[[str], bool] | None = None, cpuset: str | None = None) -> TrialOutcome:
     """Run one configuration and compute its metrics; ``on_stdout_line`` may ask to stop early."""
-    run = runner.run(trial_request(spec, settings, image, run_id, on_stdout_line))
+    run = runner.run(trial_request(spec, settings, image, run_id, on_stdout_line, cpuset))
     output = parse_workload_output(run.stdout)
     trace = parse_gctrace(run.stderr)
     kind = kind_for(spec)

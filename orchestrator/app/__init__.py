@@ -17,7 +17,7 @@ _HOME = {
     "read_history": "_history",
     "REGRESSION_EXIT": "_nightly", "NightlyResult": "_nightly", "recheck_plan": "_nightly", "run_nightly": "_nightly",
     "nights_up_to": "_reports", "write_run_reports": "_reports",
-    "RunOptions": "_study", "open_run_dir": "_study", "run_study": "_study",
+    "RunOptions": "_study", "job_cpusets": "_study", "open_run_dir": "_study", "run_study": "_study",
     "gctrace_summary": "_tools", "validate_spec": "_tools",
     "run_single_trial": "_trial",
 }

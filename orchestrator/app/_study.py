@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+import os
 import platform
 import time
 from collections.abc import Callable
@@ -13,6 +15,7 @@ from orchestrator.app._analysis import run_analysis
 from orchestrator.app._backend import Backend, docker_backend
 from orchestrator.app._reports import write_run_reports
 from orchestrator.build import WorkloadImage
+from orchestrator.errors import UsageError
 from orchestrator.results import RunInfo, Summary
 from orchestrator.search import Plan, Progress, StudyRun, check_storage, redact, resolve_storage
 from orchestrator.spec import Spec, baseline_settings, load_spec
@@ -25,6 +28,7 @@ class RunOptions:
     run_id: str | None = None
     resume: Path | None = None
     storage: str | None = None
+    jobs: int = 1  # trials at once on this host, each pinned to its own cores
 
 
 def open_run_dir(spec_path: Path, options: RunOptions) -> tuple[RunDir, Spec]:
@@ -64,6 +68,7 @@ def _study(run_dir: RunDir, spec: Spec, options: RunOptions, on_progress: Callab
     check_storage(storage)
     on_step("connecting to the engine")
     backend = backend or docker_backend()
+    cpusets = job_cpusets(spec, options.jobs, backend.host_cpus) if options.jobs > 1 else ()  # refuse at once
     images = backend.images(spec)
     on_step(f"preparing Go {spec.go.version or '(bundled)'} and building the workload image")
     first_image = images.for_settings(baseline_settings(spec))  # fail fast on a bad build
@@ -71,7 +76,8 @@ def _study(run_dir: RunDir, spec: Spec, options: RunOptions, on_progress: Callab
     _write_info(run_dir, spec, storage, first_image, backend)
     if on_start:
         on_start(run_dir)
-    study_run = StudyRun(spec, run_dir, storage, backend.runner, images, backend.host_cpus, on_progress, plan)
+    study_run = StudyRun(spec, run_dir, storage, backend.runner, images, backend.host_cpus, on_progress, plan,
+                         cpusets)
     try:
         study_run.run()
         summary = study_run.write_summary(finished=True)
@@ -81,6 +87,29 @@ def _study(run_dir: RunDir, spec: Spec, options: RunOptions, on_progress: Callab
             study_run.write_summary(finished=len(study_run.finished_trials()) >= study_run.budget)
             if write_report:
                 write_run_reports(run_dir.root)
+
+
+def job_cpusets(spec: Spec, jobs: int, host_cpus: int | None) -> list[str]:
+    """Disjoint core sets, ceil(cpus) cores each, for ``jobs`` parallel trials; never oversubscribed."""
+    cpus = max_cpus(spec)
+    if cpus is None:
+        raise UsageError("--jobs: each parallel trial is pinned to ceil(cpus) cores, so the spec needs a CPU limit "
+                         "(container.cpus, or cpus in space)")
+    per_job, host = math.ceil(cpus), host_cpus or os.cpu_count() or 1
+    if jobs * per_job > host:
+        raise UsageError(f"--jobs {jobs}: {jobs} trials of {per_job} core(s) each need {jobs * per_job} cores; this "
+                         f"host has {host}, so at most {max(1, host // per_job)} job(s) fit. Add hosts with "
+                         "`gctune worker` rather than sharing cores: parallel trials on shared cores measure each other")
+    return [f"{i * per_job}-{(i + 1) * per_job - 1}" if per_job > 1 else str(i) for i in range(jobs)]
+
+
+def max_cpus(spec: Spec) -> float | None:
+    """The largest CPU limit any trial of the spec can have."""
+    dim = spec.space.cpus
+    if dim is None:
+        return spec.container.cpus
+    values = getattr(dim, "values", None)
+    return float(max(values)) if values else float(dim.high)
 
 
 def _quiet(step: str) -> None:

@@ -16,6 +16,7 @@ class ContainerLimits:
     cpus: float | None = None
     memory_bytes: int | None = None
     pids_limit: int = 256
+    cpuset: str | None = None  # the host cores it may run on ("0", "2-3"); None: any
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,9 @@ class Runner(abc.ABC):
     def fingerprint(self) -> Fingerprint:
         """The machine this runner measures on (empty when it cannot tell)."""
         return Fingerprint()
+
+    def abort(self) -> None:
+        """Stop every run in progress (from another thread): each raises KeyboardInterrupt once cleaned up."""
 
     @abc.abstractmethod
     def run(self, request: RunRequest) -> RunResult:

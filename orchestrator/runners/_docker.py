@@ -36,6 +36,7 @@ class DockerRunner(Runner):
         self.engine = engine_info(self.client)
         self.host_cpus = self.engine.host_cpus
         self.reaped = reap_stray_containers(self.client)
+        self._aborted = threading.Event()
 
     def fingerprint(self) -> Fingerprint:
         """The engine's machine: its CPU from /proc/cpuinfo when the engine is local, else what it reports."""
@@ -47,12 +48,20 @@ class DockerRunner(Runner):
                            memory_bytes=engine.host_memory_bytes, kernel=engine.kernel, engine=name,
                            cgroup=engine.cgroup_version)
 
+    def abort(self) -> None:
+        self._aborted.set()
+
     def run(self, request: RunRequest) -> RunResult:
+        if self._aborted.is_set():
+            raise KeyboardInterrupt
         container = self._create(request)
         try:
-            return _ContainerRun(self.client, container, request, self.host_cpus).execute()
+            result = _ContainerRun(self.client, container, request, self.host_cpus, self._aborted).execute()
         finally:
             _remove(container)
+        if self._aborted.is_set():
+            raise KeyboardInterrupt  # the run was killed by an abort: it measured nothing
+        return result
 
     def _create(self, request: RunRequest):
         limits = request.limits
@@ -63,7 +72,7 @@ class DockerRunner(Runner):
                 labels=owner_labels(request.run_id), network_mode="none", read_only=True,
                 cap_drop=["ALL"], security_opt=["no-new-privileges"], pids_limit=limits.pids_limit,
                 user=NONROOT_USER, nano_cpus=int(limits.cpus * 1e9) if limits.cpus else None,
-                mem_limit=memory, memswap_limit=memory, tty=False, stdin_open=False,
+                cpuset_cpus=limits.cpuset, mem_limit=memory, memswap_limit=memory, tty=False, stdin_open=False,
                 # gctune reads the output through attach and keeps it capped; the engine keeps no copy.
                 log_config=LogConfig(type=LogConfig.types.NONE),
                 volumes={request.output_dir: {"bind": OUTPUT_MOUNT, "mode": "rw"}} if request.output_dir else None,
@@ -75,8 +84,10 @@ class DockerRunner(Runner):
 class _ContainerRun:
     """One container's life from start to exit, with its output collected by a reader thread."""
 
-    def __init__(self, client: docker.DockerClient, container, request: RunRequest, host_cpus: int) -> None:
+    def __init__(self, client: docker.DockerClient, container, request: RunRequest, host_cpus: int,
+                 aborted: threading.Event) -> None:
         self.client, self.container, self.request, self.host_cpus = client, container, request, host_cpus
+        self.aborted = aborted
         self.stdout = CappedOutput()
         self.stderr = CappedOutput()
         self.stop_requested = threading.Event()
@@ -135,6 +146,9 @@ class _ContainerRun:
             elif time.time() >= deadline:
                 self._kill()
                 return True, False
+            elif self.aborted.is_set():
+                self._kill()
+                return False, True
 
     def _kill(self) -> None:
         """SIGKILL the workload (from the main thread at the timeout, or the reader on a stop request)."""

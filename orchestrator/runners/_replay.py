@@ -26,6 +26,7 @@ from __future__ import annotations
 import copy
 import json
 import math
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -133,6 +134,8 @@ class ReplayRunner(Runner):
             raise ValueError(f"match must be exact or nearest, got {match!r}")
         self.folder, self.match, self.faults = Path(folder), match, dict(faults or {})
         self.played: list[str | None] = []
+        self.cpusets: list[str | None] = []  # the cores each played request was pinned to
+        self._lock = threading.Lock()
         self.capture: dict[str, Any] = json.loads((self.folder / CAPTURE_FILE).read_text())
         self.host_cpus: int | None = self.capture.get("host_cpus")
         self.engine_facts: dict[str, Any] = dict(self.capture.get("engine") or {})
@@ -145,12 +148,14 @@ class ReplayRunner(Runner):
         return Fingerprint.model_validate(self.capture.get("fingerprint") or {})
 
     def run(self, request: RunRequest) -> RunResult:
-        call = len(self.played)
-        if call in self.faults:
-            self.played.append(None)
-            raise self.faults[call]
-        capture = self._configuration_for(request).next()
-        self.played.append(capture.name)
+        with self._lock:  # parallel jobs share one replay
+            call = len(self.played)
+            if call in self.faults:
+                self.played.append(None)
+                raise self.faults[call]
+            capture = self._configuration_for(request).next()
+            self.played.append(capture.name)
+            self.cpusets.append(request.limits.cpuset)
         return _play(capture, request)
 
     def _configuration_for(self, request: RunRequest) -> _Configuration:

@@ -31,6 +31,14 @@ def redact(url: str) -> str:
         return url
 
 
+def open_storage(url: str) -> optuna.storages.BaseStorage:
+    """The Optuna storage of a URL. SQLite waits for its lock (parallel jobs write from several threads)
+    instead of failing with "database is locked"."""
+    if url.startswith("sqlite:"):
+        return optuna.storages.RDBStorage(url, engine_kwargs={"connect_args": {"timeout": 60}})
+    return optuna.storages.get_storage(url)
+
+
 def check_storage(url: str) -> None:
     """Open the storage before any container runs, so a bad URL fails fast with a clear message."""
     try:

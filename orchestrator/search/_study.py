@@ -8,10 +8,13 @@ the queue, so a resumed study redoes only that one.
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,7 +25,7 @@ from orchestrator.errors import EngineError
 from orchestrator.metrics._thrash import ThrashDetector
 from orchestrator.runners import Runner
 from orchestrator.search._samplers import create_sampler
-from orchestrator.search._storage import redact
+from orchestrator.search._storage import open_storage, redact
 from orchestrator.search._space import grid_space, suggest
 from orchestrator.search._states import INTERRUPTED, REPEATED, finished_trials, mark_interrupted, named_constraints, set_constraints
 from orchestrator.search._aggregate import aggregate
@@ -71,6 +74,7 @@ class Progress:
     best: float | None
     elapsed_s: float
     last: str
+    running: tuple[str, ...] = ()  # with parallel jobs: what each job is measuring
 
 
 class StudyRun:
@@ -78,8 +82,13 @@ class StudyRun:
 
     def __init__(self, spec: Spec, run_dir: RunDir, storage: str, runner: Runner, images: WorkloadImages,
                  host_cpus: int | None, on_progress: Callable[[Progress], None] | None = None,
-                 plan: Plan | None = None) -> None:
+                 plan: Plan | None = None, cpusets: Sequence[str] = ()) -> None:
         self.spec, self.run_dir, self.storage, self.runner, self.images = spec, run_dir, storage, runner, images
+        # One job per cpuset, each container pinned to its own cores; none given: one job, unpinned.
+        self.cpusets: tuple[str | None, ...] = tuple(cpusets) or (None,)
+        self._lock = threading.Lock()  # parallel jobs: the budget claim, the summary file, progress
+        self._running: dict[int, str] = {}  # slot -> what that job measures, for the progress line
+        self._in_flight: set[str] = set()  # settings being measured now
         self.host_cpus, self.on_progress = host_cpus, on_progress
         self.plan = plan or Plan()
         self.repeats = self.plan.repeats or spec.search.repeats
@@ -88,6 +97,7 @@ class StudyRun:
         self.started = time.time()
         self.engine_failures = 0
         self.repeated_in_a_row = 0  # proposals of measured configurations since the last new one
+        self.runner_aborted = False
         self.machine_id = runner.fingerprint().machine_id  # which machine measured each trial
         self.study = self._open_study()
         self.baseline: Baseline | None = None
@@ -109,14 +119,50 @@ class StudyRun:
         self._enqueue_plan()
         recorded = self.study.user_attrs.get("baseline")
         self.baseline = Baseline.model_validate(recorded) if recorded else self._measure_baseline()
-        while len(self.finished_trials()) < self.budget and self.repeated_in_a_row < MAX_REPEATED_PROPOSALS:
-            self._run_one()
+        if len(self.cpusets) == 1:
+            while self._more_to_do():
+                self._run_one(self.cpusets[0])
+        else:
+            self._run_jobs()
+
+    def _more_to_do(self, in_flight: int = 0) -> bool:
+        return (len(self.finished_trials()) + in_flight < self.budget
+                and self.repeated_in_a_row < MAX_REPEATED_PROPOSALS)
+
+    def _run_jobs(self) -> None:
+        """One thread per cpuset, each running trials until the budget is claimed (under a lock, so it is
+        exact); the sampler keeps parallel proposals apart (TPE's constant liar). Ctrl-C, or a job's
+        error, aborts every running container; their trials are put back in the queue."""
+        slots = itertools.count()
+
+        def job(cpuset: str | None) -> None:
+            while True:
+                with self._lock:
+                    if not self._more_to_do(len(self._running)) or self.runner_aborted:
+                        return
+                    slot = next(slots)
+                    self._running[slot] = f"cores {cpuset}: starting"
+                try:
+                    self._run_one(cpuset, slot)
+                finally:
+                    with self._lock:
+                        self._running.pop(slot, None)
+
+        with ThreadPoolExecutor(len(self.cpusets), thread_name_prefix="gctune-job") as pool:
+            futures = [pool.submit(job, cpuset) for cpuset in self.cpusets]
+            try:
+                for future in futures:
+                    future.result()
+            except BaseException:
+                self.runner_aborted = True
+                self.runner.abort()
+                raise
 
     def _open_study(self) -> optuna.Study:
         optuna.logging.set_verbosity(optuna.logging.WARNING)
         sampler = create_sampler(self.spec.search.sampler, self.spec.search.seed, grid_space(self.searched),
                                  self.spec.search.trials)
-        self.optuna_storage = optuna.storages.get_storage(self.storage)
+        self.optuna_storage = open_storage(self.storage)
         # One study per run, so runs sharing a storage (a team's PostgreSQL) never mix their trials.
         return optuna.create_study(storage=self.optuna_storage, study_name=f"{self.spec.name}/{self.run_dir.run_id}",
                                    sampler=sampler, directions=[d for _, d in self.spec.objectives],
@@ -137,7 +183,7 @@ class StudyRun:
 
     def _measure_baseline(self) -> Baseline:
         settings = baseline_settings(self.spec)
-        measurement = self._measure(settings, self.run_dir.baseline_dir)
+        measurement = self._measure(settings, self.run_dir.baseline_dir, self.cpusets[0])
         if measurement.outcome == "engine":
             raise EngineError(f"the baseline could not run: {measurement.reason}")
         # Constraints relative to the baseline are judged against its own metrics.
@@ -150,15 +196,14 @@ class StudyRun:
         self.study.set_user_attr("baseline", baseline.to_dict())
         return baseline
 
-    def _run_one(self) -> None:
-        trial = self.study.ask()
+    def _run_one(self, cpuset: str | None = None, slot: int | None = None) -> None:
+        with self._lock:
+            trial = self.study.ask()
         try:
             settings = resolve_trial_settings(self.spec, suggest(trial, self.searched, self.grid))
             if self._tell_measured_before(trial, settings):
                 return
-            measurement = self._baseline_as_trial(trial, settings) or self._measure(
-                settings, self.run_dir.trial_dir(trial.number))
-            self._tell(trial, measurement)
+            measurement = self._measure_and_tell(trial, settings, cpuset, slot)
         except BaseException:
             if trial.number not in {t.number for t in self.finished_trials()}:
                 trial.set_user_attr("outcome", INTERRUPTED)
@@ -169,6 +214,21 @@ class StudyRun:
         self._report(f"trial {trial.number}: {measurement.outcome} {measurement.reason}".strip())
         self._count_engine_failures(measurement)
 
+    def _measure_and_tell(self, trial: optuna.Trial, settings: TrialSettings, cpuset: str | None,
+                          slot: int | None) -> Measurement:
+        key = _settings_key(settings.params())
+        try:
+            if slot is not None:
+                with self._lock:
+                    self._running[slot] = f"cores {cpuset}: trial {trial.number} {_short(settings.params())}"
+            measurement = self._baseline_as_trial(trial, settings) or self._measure(
+                settings, self.run_dir.trial_dir(trial.number), cpuset)
+            self._tell(trial, measurement)
+            return measurement
+        finally:
+            with self._lock:
+                self._in_flight.discard(key)
+
     def _tell_measured_before(self, trial: optuna.Trial, settings: TrialSettings) -> bool:
         """A configuration a trial of this run measured already (a resumed seeded sampler proposes its first
         points again) is not run twice: Optuna is told the earlier result, and the trial is marked
@@ -176,9 +236,18 @@ class StudyRun:
         key = _settings_key(settings.params())
         earlier = next((t for t in self.finished_trials() if _settings_key(t.user_attrs.get("settings", {})) == key),
                        None)
-        if earlier is None:
-            self.repeated_in_a_row = 0
-            return False
+        with self._lock:
+            in_flight = key in self._in_flight
+            if earlier is None and not in_flight:
+                self._in_flight.add(key)  # released by _tell once measured
+                self.repeated_in_a_row = 0
+                return False
+        if earlier is None:  # another job is measuring it right now: its result will stand for both
+            trial.set_user_attr("outcome", REPEATED)
+            trial.set_user_attr("settings", settings.params())
+            trial.set_user_attr("same_as", "in flight")
+            self.study.tell(trial, state=TrialState.FAIL)
+            return True
         self.repeated_in_a_row += 1
         trial.set_user_attr("outcome", REPEATED)
         trial.set_user_attr("settings", settings.params())
@@ -203,12 +272,13 @@ class StudyRun:
     def write_summary(self, finished: bool) -> Summary:
         """Rewrite summary.json from the study (after every trial, so an interruption loses nothing)."""
         assert self.baseline is not None  # measured (or read back) before any trial
-        summary = build_summary(self.spec, self.study, self.baseline, self.run_dir.run_id, redact(self.storage),
-                                finished)
-        self.run_dir.write_summary(summary)
+        with self._lock:
+            summary = build_summary(self.spec, self.study, self.baseline, self.run_dir.run_id, redact(self.storage),
+                                    finished)
+            self.run_dir.write_summary(summary)
         return summary
 
-    def _measure(self, settings: TrialSettings, folder) -> Measurement:
+    def _measure(self, settings: TrialSettings, folder, cpuset: str | None = None) -> Measurement:
         """Run the configuration ``repeats`` times (fewer when a run is already conclusive)."""
         skip = skip_reason(settings)
         if skip:
@@ -217,7 +287,7 @@ class StudyRun:
         outcome, reason = "ok", ""
         for index in range(self.repeats):
             try:
-                result = self._run_container(settings, folder / f"repeat-{index + 1}")
+                result = self._run_container(settings, folder / f"repeat-{index + 1}", cpuset)
             except EngineError as exc:
                 return Measurement(settings.params(), outcome="engine", reason=str(exc))
             repeats.append(result.metrics)
@@ -228,12 +298,12 @@ class StudyRun:
         metrics["repeats"] = len(repeats)
         return Measurement(settings.params(), metrics, spread, outcome, reason)
 
-    def _run_container(self, settings: TrialSettings, folder) -> TrialOutcome:
+    def _run_container(self, settings: TrialSettings, folder, cpuset: str | None = None) -> TrialOutcome:
         detector = ThrashDetector(self.spec.search.thrash_gc_cpu_percent, self.spec.search.thrash_for,
                                   settings.cpus, self.host_cpus)
         image = self.images.for_settings(settings)
         outcome = run_trial(self.spec, settings, self.runner, image, self.run_dir.run_id,
-                            on_stdout_line=detector.feed)
+                            on_stdout_line=detector.feed, cpuset=cpuset)
         outcome.metrics["thrashing"] = detector.thrashing
         outcome.metrics["thrash_gc_cpu_percent_max"] = detector.highest_percent
         save_trial(outcome, folder)
@@ -305,7 +375,9 @@ class StudyRun:
         feasible = [t.values[0] for t in finished if t.user_attrs.get("feasible")]
         pick = min if self.spec.objectives[0][1] == "minimize" else max
         best = pick(feasible) if feasible else None
-        self.on_progress(Progress(len(finished), self.budget, best, time.time() - self.started, last))
+        with self._lock:
+            running = tuple(self._running.values()) if len(self.cpusets) > 1 else ()
+        self.on_progress(Progress(len(finished), self.budget, best, time.time() - self.started, last, running))
 
 
 def skip_reason(settings: TrialSettings) -> str:
@@ -341,3 +413,7 @@ def _settings_key(params: dict[str, Any]) -> str:
     """Settings compared as recorded (JSON), so a float and its int spelling compare alike."""
     return json.dumps({k: (float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else v)
                        for k, v in params.items()}, sort_keys=True)
+
+
+def _short(params: dict[str, Any]) -> str:
+    return ", ".join(f"{k}={v}" for k, v in params.items() if k in ("GOGC", "GOMEMLIMIT", "GOMAXPROCS") and v is not None)

@@ -16,6 +16,7 @@ import fcntl
 import json
 import os
 import socket
+import threading
 import secrets
 import time
 from pathlib import Path
@@ -165,6 +166,6 @@ class RunDir:
     def write_json(self, path: Path, data: Any) -> None:
         """Write via a temporary file and rename, so a kill never leaves half a JSON file."""
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(path.suffix + ".tmp")
+        tmp = path.with_suffix(f"{path.suffix}.{os.getpid()}-{threading.get_ident()}.tmp")  # writers never share one
         tmp.write_text(json.dumps(data, indent=2, default=str) + "\n")
         os.replace(tmp, path)
