@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import statistics
 from typing import Any
 
 from rich.console import Console
 from rich.table import Table
 
 from orchestrator.definitions import METRICS
-from orchestrator.results import Summary
+from orchestrator.results import Night, Summary
+from orchestrator.spec import format_settings
 from orchestrator.units import format_size
 
 stdout = Console(highlight=False)
@@ -34,7 +34,7 @@ def trial_table(result: dict[str, Any]) -> Table:
     table = Table(title=f"trial {result.get('run_id', '')}", show_header=True)
     table.add_column("metric")
     table.add_column("value", justify="right")
-    table.add_row("[bold]settings[/bold]", format_params(result["params"]))
+    table.add_row("[bold]settings[/bold]", format_settings(result["params"]))
     for name in METRICS:
         if name in result:
             table.add_row(name, format_value(name, result[name]))
@@ -94,9 +94,9 @@ def summary_text(summary: Summary, run_dir: Any) -> str:
     if rec is None:
         miss = summary.no_feasible.nearest_miss if summary.no_feasible else None
         lines.append("no feasible configuration found" + (f"; nearest miss: trial {miss.trial} "
-                     f"{miss.params} violating {list(miss.violated)}" if miss else ""))
+                     f"({format_settings(miss.params)}) violating {', '.join(miss.violated)}" if miss else ""))
         return "\n".join(lines)
-    lines.append(f"recommended ({rec.rule}, trial {rec.trial}): {format_params(rec.params)}")
+    lines.append(f"recommended ({rec.rule}, trial {rec.trial}): {format_settings(rec.params)}")
     saving = summary.saving
     if saving:
         metric = saving.metric
@@ -108,35 +108,20 @@ def summary_text(summary: Summary, run_dir: Any) -> str:
     return "\n".join(lines)
 
 
-def format_params(params: dict[str, Any]) -> str:
-    """Settings as a person writes them: sizes with units, unset ones as Go's default."""
-    shown = []
-    for name, value in params.items():
-        if value is None:
-            value = "none" if name == "GOMEMLIMIT" else "unlimited" if name in ("cpus", "memory") else "auto"
-        elif name in ("GOMEMLIMIT", "memory"):
-            value = format_size(value)
-            if name == "GOMEMLIMIT" and params.get("memory"):
-                value += f" ({100 * params['GOMEMLIMIT'] / params['memory']:.0f}% of memory)"
-        shown.append(f"{name}={value}")
-    return ", ".join(shown)
+def _median_range(values: list[float]) -> str:
+    # The report's format, imported when used: the report package loads matplotlib, too slow for every command.
+    from orchestrator.report import median_range
+
+    return median_range(values)
 
 
-def _interval(values: list[float]) -> str:
-    if not values:
-        return "-"
-    ordered = sorted(values)
-    middle = statistics.median(ordered)
-    return f"{middle:.3g}" if len(ordered) == 1 else f"{middle:.3g} [{ordered[0]:.3g}, {ordered[-1]:.3g}]"
-
-
-def night_text(night: Any, run_dir: Any) -> str:
+def night_text(night: Night, run_dir: Any) -> str:
     """Tonight's verdict and what led to it."""
     lines = [f"run directory: {run_dir}", f"verdict: {night.verdict}"]
     if night.recommended:
-        lines.append(f"recommended: {format_params(night.recommended)}")
-    lines.append(f"{night.objective}: {_interval(night.objective_values)} "
-                 f"(Go's defaults: {_interval(night.baseline_values)})")
+        lines.append(f"recommended: {format_settings(night.recommended)}")
+    lines.append(f"{night.objective}: {_median_range(night.objective_values)} "
+                 f"(Go's defaults: {_median_range(night.baseline_values)})")
     for finding in night.findings:
         if finding.is_test:
             p = "-" if finding.p_value is None else f"{finding.p_value:.3g}"
@@ -145,23 +130,24 @@ def night_text(night: Any, run_dir: Any) -> str:
                          f"{finding.current_median:.4g} ({finding.change_percent:+.1f}% worse, p={p})"
                          + (f"; {finding.note}" if finding.note else ""))
         else:
-            lines.append(f"  {finding.kind}: {finding.from_} -> {finding.to}" + (f" ({finding.note})" if finding.note else ""))
+            lines.append(f"  {finding.kind}: {finding.from_} -> {finding.to}"
+                         + (f" ({finding.note})" if finding.note else ""))
     if night.report:
         lines.append(f"report: {night.report}")
     return "\n".join(lines)
 
 
-def history_table(nights: list[Any]) -> Table:
+def history_table(nights: list[Night]) -> Table:
     table = Table(title="nights", show_header=True)
     for column in ("date", "Go", "workload", "recommended", "objective [min, max]", "baseline", "peak memory",
                    "verdict"):
         table.add_column(column)
     for night in nights:
-        peak = statistics.median(night.peak_memory_values) if night.peak_memory_values else None
+        peak = night.peak_memory_median
         table.add_row(night.date, night.go_version or "-", night.workload_hash or "-",
-                      format_params(night.recommended) if night.recommended else "-",
-                      f"{night.objective} {_interval(night.objective_values)}", _interval(night.baseline_values),
-                      format_size(peak) if peak else "-", night.verdict)
+                      format_settings(night.recommended),
+                      f"{night.objective} {_median_range(night.objective_values)}",
+                      _median_range(night.baseline_values), format_size(peak) if peak else "-", night.verdict)
     return table
 
 

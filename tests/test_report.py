@@ -17,8 +17,11 @@ import yaml
 from conftest import ROOT
 from orchestrator.errors import UsageError
 from orchestrator.report import (
-    FORMATS, ReportData, build_headline, build_snippets, find_warnings, go_env, write_reports,
+    FORMATS, ReportData, build_headline, build_snippets, find_warnings, load_report_data, write_reports,
 )
+from orchestrator.results import SCHEMA_VERSION, EngineFacts, RunInfo, Summary
+from orchestrator.spec import go_env
+from orchestrator.stats import spread as spread_of
 
 MIB = 2**20
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -51,6 +54,8 @@ search:
 
 
 # -- hand-built data for the pure tests ------------------------------------------------------------------------
+# Entries are built as summary.json holds them, then read through the results models (Summary.from_dict),
+# as the report reads a real run.
 
 
 def spread(median: float, low: float | None = None, high: float | None = None, n: int = 2) -> dict[str, Any]:
@@ -117,8 +122,8 @@ def fake_data(summary: dict[str, Any], go: str = "go1.27.3", space: dict[str, An
             "container": {"cpus": 2, "memory": "256MiB"},
             "space": space or {"GOGC": {"low": 25, "high": 400, "log": True},
                                "GOMEMLIMIT": {"low": "50%", "high": "95%"}}}
-    return ReportData(run_dir=Path("/nonexistent/run"), summary=summary,
-                      run_info={"go_toolchain": go, "engine": {"host_cpus": 8}}, spec=spec)
+    return ReportData(run_dir=Path("/nonexistent/run"), summary=Summary.from_dict(summary, "test summary"),
+                      run_info=RunInfo(go_toolchain=go, engine=EngineFacts(host_cpus=8)), spec=spec)
 
 
 def codes(data: ReportData, production_go: str | None = None) -> set[str]:
@@ -212,6 +217,84 @@ def test_no_feasible_configuration_is_said_plainly():
     assert build_snippets(data) == []
 
 
+# -- the spread's wording: an interval of the median is not the range of the runs ---------------------------
+
+
+def seven(median: float, low: float, high: float, lowest: float, highest: float) -> dict[str, Any]:
+    """A spread of 7 repeats whose interval of the median (ci) is narrower than the runs' min..max."""
+    values = [lowest, low, median - 0.1, median, median + 0.1, high, highest]
+    return {"n": 7, "median": median, "min": lowest, "max": highest, "ci_low": low, "ci_high": high,
+            "ci_coverage": 0.875, "values": values}
+
+
+def with_spread(item: dict[str, Any], gc_cpu: dict[str, Any]) -> dict[str, Any]:
+    return {**item, "metrics": {**item["metrics"], "repeats": gc_cpu["n"]},
+            "spread": {**item["spread"], "gc_cpu_percent": gc_cpu}}
+
+
+def test_seven_repeats_speak_of_the_interval_of_the_median_not_of_every_run():
+    rec, trials = clean_case()
+    # The intervals of the medians (19.5..20.5 against 39.5..40.5) do not overlap, but the runs do: the
+    # recommendation's slowest run (39.0) is worse than the defaults' fastest (21.0).
+    rec = with_spread(rec, seven(20.0, 19.5, 20.5, 18.0, 39.0))
+    base = with_spread(entry("baseline", 100, None, gc_cpu=40.0, peak_mib=90), seven(40.0, 39.5, 40.5, 21.0, 43.0))
+    data = fake_data(summary_for(rec, [trials[0], rec], baseline=base))
+    headline = build_headline(data)
+    text = headline.expected[0].text
+    assert "88% confidence interval 19.5% to 20.5% over 7 runs" in text
+    assert "ranged" not in text and "range " not in text
+    reasons = headline.confidence.reasons
+    assert not [r for r in reasons if "every run" in r or "beat" in r]
+    assert [r for r in reasons if "confidence intervals of the medians" in r and "do not overlap" in r
+            and "better beyond noise" in r]
+    assert headline.confidence.beats_baseline_beyond_noise is True
+    assert "the 88% confidence interval of the median GC CPU spans 5% of it" in reasons  # (20.5 - 19.5) / 20
+    assert not [r for r in reasons if "between runs" in r]
+    markdown_facts = " ".join([text] + reasons)
+    assert "18%" not in markdown_facts and "39%" not in markdown_facts  # the runs' extremes are not the interval
+
+
+def test_seven_repeats_whose_intervals_overlap_are_within_noise_in_the_interval_words():
+    rec, trials = clean_case()
+    rec = with_spread(rec, seven(20.0, 19.0, 21.0, 18.0, 22.0))
+    base = with_spread(entry("baseline", 100, None, gc_cpu=21.5, peak_mib=90), seven(21.5, 20.5, 22.5, 19.0, 24.0))
+    data = fake_data(summary_for(rec, [trials[0], rec], baseline=base))
+    (noise,) = [w for w in find_warnings(data) if w.code == "saving_within_noise"]
+    assert "88% confidence interval 19% to 21%" in noise.message
+    assert "88% confidence interval 20.5% to 22.5%" in noise.message
+    assert "runs of" not in noise.message and "range" not in noise.message
+    reasons = build_headline(data).confidence.reasons
+    assert [r for r in reasons if "confidence intervals of the medians" in r and "overlap" in r and "noise" in r]
+
+
+def test_a_computed_interval_of_nine_repeats_is_narrower_than_their_range():
+    from orchestrator.results import Recommendation
+
+    values = [18.0, 19.0, 19.5, 19.8, 20.0, 20.2, 20.5, 21.0, 30.0]
+    spread = spread_of(values)
+    assert not spread.is_range and (spread.ci_low, spread.ci_high) == (19.0, 21.0)  # [x_(2), x_(8)]
+    rec, trials = clean_case()
+    rec = with_spread(rec, spread.to_dict())
+    data = fake_data(summary_for(rec, [trials[0], rec]))
+    assert isinstance(data.recommended, Recommendation) and data.recommended.spread["gc_cpu_percent"] == spread
+    text = build_headline(data).expected[0].text
+    assert f"{spread.ci_coverage:.0%} confidence interval 19% to 21% over 9 runs" in text and "30%" not in text
+
+
+def test_below_nine_repeats_the_interval_is_the_range_and_is_called_so():
+    rec, trials = clean_case()  # 2 repeats: 19.5..20.5 against Go's defaults' 39..41
+    headline = build_headline(fake_data(summary_for(rec, trials)))
+    assert "range 19.5% to 20.5% over 2 runs" in headline.expected[0].text
+    assert "confidence interval" not in headline.expected[0].text
+    assert [r for r in headline.confidence.reasons if "ranges of the runs" in r and "do not overlap" in r]
+    assert "GC CPU varied by 5% of its median between runs" in headline.confidence.reasons  # (20.5 - 19.5) / 20
+    seven_runs = spread_of([18.0, 19.0, 19.5, 20.0, 20.5, 21.0, 22.0])
+    assert seven_runs.is_range  # with 7 repeats the 95% interval of the median is still min..max
+    rec = with_spread(rec, seven_runs.to_dict())
+    text = build_headline(fake_data(summary_for(rec, trials))).expected[0].text
+    assert "range 18% to 22% over 7 runs" in text
+
+
 # -- snippets -----------------------------------------------------------------------------------------------------
 
 
@@ -260,12 +343,13 @@ def test_keeping_go_defaults_still_gives_snippets():
 # -- write_reports on a hand-made run directory (no Docker) --------------------------------------------------------
 
 
-def fake_run_dir(tmp_path: Path, summary: dict[str, Any]) -> Path:
+def fake_run_dir(tmp_path: Path, summary: dict[str, Any],
+                 spec: str = "name: unit\nworkload: {builtin: service}\n") -> Path:
     run = tmp_path / "results" / "unit" / "20260101-000000-test"
     run.mkdir(parents=True)
-    (run / "spec.yaml").write_text("name: unit\nworkload: {builtin: service}\n")
-    (run / "summary.json").write_text(json.dumps(summary))
-    (run / "run.json").write_text(json.dumps({"go_toolchain": "go1.27.3"}))
+    (run / "spec.yaml").write_text(spec)
+    (run / "summary.json").write_text(json.dumps(Summary.from_dict(summary).to_dict()))
+    (run / "run.json").write_text(json.dumps(RunInfo(go_toolchain="go1.27.3").to_dict()))
     return run
 
 
@@ -317,6 +401,45 @@ def test_a_folder_that_is_not_a_run_is_a_usage_error(tmp_path):
     with pytest.raises(UsageError, match="no summary.json") as error:
         write_reports(tmp_path)
     assert error.value.exit_code == 2
+
+
+def test_a_summary_from_a_newer_gctune_is_refused_naming_the_file(tmp_path):
+    rec, trials = clean_case()
+    run = fake_run_dir(tmp_path, summary_for(rec, trials))
+    newer = {**json.loads((run / "summary.json").read_text()), "schema_version": SCHEMA_VERSION + 98}
+    (run / "summary.json").write_text(json.dumps(newer))
+    with pytest.raises(UsageError) as error:
+        write_reports(run)
+    message = str(error.value)
+    assert error.value.exit_code == 2 and str(run / "summary.json") in message
+    assert f"schema_version {SCHEMA_VERSION + 98}" in message and "upgrade gctune" in message
+    assert not (run / "report.html").exists()
+    (run / "summary.json").write_text(json.dumps({"trials": "not a summary"}))
+    with pytest.raises(UsageError, match=r"summary\.json: not a gctune Summary"):
+        load_report_data(run)
+
+
+GOGC_OFF_SPEC = """name: unit
+workload: {builtin: service}
+container: {cpus: 2, memory: 256MiB}
+space:
+  GOGC: [100, off]
+  GOMEMLIMIT: {low: 50%, high: 95%}
+"""
+
+
+def test_gogc_off_in_the_space_reads_off_not_false(tmp_path):
+    assert yaml.safe_load(GOGC_OFF_SPEC)["space"]["GOGC"] == [100, False]  # what a plain YAML reader makes of it
+    rec, trials = clean_case(gogc="off")
+    run = fake_run_dir(tmp_path, summary_for(rec, trials), spec=GOGC_OFF_SPEC)
+    data = load_report_data(run)
+    assert data.spec["space"]["GOGC"] == [100, "off"] and "GOGC" in data.searched_settings()
+    write_reports(run)
+    report = json.loads((run / "report.json").read_text())
+    assert report["headline"]["space"] == "GOGC one of 100, off; GOMEMLIMIT 50% to 95%"
+    for name in ("report.md", "report.html"):
+        text = (run / name).read_text()
+        assert "GOGC one of 100, off" in text and "False" not in text
 
 
 # -- a real run ------------------------------------------------------------------------------------------------------
@@ -491,14 +614,54 @@ def test_real_run_html_in_headless_chromium(real_run, chromium, tmp_path):
         assert shot.stat().st_size > 50_000  # a page with text and figures, not a blank one
 
 
-def gc_line(number: int, at: float, start: int, end: int, live: int, goal: int, pause: float = 0.1) -> str:
+def gc_line(number: int, at: float, start: int, end: int, live: int, goal: int, pause: float | str = 0.1) -> str:
     return (f"gc {number} @{at:.3f}s 5%: {pause}+2.0+0.050 ms clock, 0.20+1.0/1.0/0+0.10 ms cpu, "
             f"{start}->{end}->{live} MB, {goal} MB goal, 0 MB stacks, 0 MB globals, 2 P")
 
 
-def test_every_figure_draws_from_odd_but_valid_data():
+def sample_line(t: float, event: str, num_gc: int) -> str:
+    return json.dumps({"type": "sample", "t": t, "event": event, "phase": "measure", "ops": 0,
+                       "memstats": {"NumGC": num_gc}, "metrics": {}, "rusage_cpu_s": 0.0})
+
+
+# Pauses as the runtime prints them (two significant digits: 0.11 .. 0.39 ms), so every line parses.
+TRACE_TEXT = "\n".join(gc_line(i, 0.1 * i, 40 + i % 5, 45, 20, 44, f"0.{10 + i}") for i in range(1, 30))
+# The window opens at 0.5 s, when cycle 5 ends, but MemStats.NumGC already reads 7 (the samples run late):
+# the metrics count cycles 8..24 by number, where an end-time rule would count 5..24.
+WINDOW_TEXT = "\n".join([sample_line(0.2, "tick", 2), sample_line(0.5, "window_start", 7),
+                         sample_line(1.5, "tick", 15), sample_line(2.45, "window_end", 24)])
+
+
+def trace_run(repeat: int = 1, window: bool = True) -> Any:
+    from orchestrator.metrics import measurement_window
     from orchestrator.parsers.gctrace import parse_gctrace
-    from orchestrator.report import TraceRun, compute_importance, render_plots
+    from orchestrator.parsers.workload import parse_workload_output
+    from orchestrator.report import TraceRun
+
+    found = measurement_window(parse_workload_output(WINDOW_TEXT)) if window else None
+    return TraceRun(repeat, parse_gctrace(TRACE_TEXT), found)
+
+
+def test_the_report_counts_the_cycles_the_metrics_counted(tmp_path):
+    from orchestrator.metrics import window_cycles
+
+    rec, trials = clean_case()
+    run = fake_run_dir(tmp_path, summary_for(rec, trials))
+    for folder in (run / "baseline" / "repeat-1", run / "trials" / "0001" / "repeat-1"):
+        folder.mkdir(parents=True)
+        (folder / "gctrace.txt").write_text(TRACE_TEXT + "\n")
+        (folder / "workload.jsonl").write_text(WINDOW_TEXT + "\n")
+    data = load_report_data(run)
+    (base,) = data.traces["baseline"]
+    assert base.window is not None and base.window_span == (0.5, 2.45)
+    assert [c.number for c in base.window_cycles()] == list(range(8, 25))
+    assert list(base.window_cycles()) == window_cycles(base.window, base.trace)
+    assert [len(r.window_cycles()) for r in data.traces["recommended"]] == [17]
+    assert len(trace_run(window=False).window_cycles()) == 29  # no window: every cycle
+
+
+def test_every_figure_draws_from_odd_but_valid_data():
+    from orchestrator.report import compute_importance, render_plots
 
     rec, trials = clean_case(gogc="off", limit_percent=70)
     trials += [entry(2, gogc=200, limit_percent=None, gc_cpu=25.0),  # no GOMEMLIMIT
@@ -509,9 +672,7 @@ def test_every_figure_draws_from_odd_but_valid_data():
     failed = entry(6, gogc=80, limit_percent=65, outcome="crash", feasible=False)
     trials.append({**failed, "state": "FAIL", "values": None})
     data = fake_data(summary_for(rec, trials))
-    cycles = parse_gctrace("\n".join(gc_line(i, 0.1 * i, 40 + i % 5, 45, 20, 44, 0.05 * i)
-                                     for i in range(1, 30))).cycles
-    data.traces = {"baseline": [TraceRun(1, cycles, (0.5, 2.5))], "recommended": [TraceRun(1, cycles, None)]}
+    data.traces = {"baseline": [trace_run()], "recommended": [trace_run(window=False)]}
     plots = render_plots(data, compute_importance(data))
     assert [p.name for p in plots] == ["objective_vs_settings", "gc_cpu_vs_memory", "heap_over_time", "gc_pauses",
                                        "history", "importance"]

@@ -3,56 +3,51 @@
 from __future__ import annotations
 
 import math
-import re
-from collections.abc import Sequence
+from collections.abc import Mapping
 from typing import Any
 
+from orchestrator.goversions import find_go_version
 from orchestrator.report._data import ReportData
+from orchestrator.results import Baseline, Measured, Recommendation, TrialRecord
 from orchestrator.spec import parse_constraint
-from orchestrator.stats import intervals_overlap, pareto_front
+from orchestrator.stats import Spread
 
 NEIGHBOUR_TOLERANCE = 0.25  # settings within +-25% of the recommendation's count as "close"
-_GO_VERSION = re.compile(r"(?:go)?(\d+)\.(\d+)(?:\.(\d+))?")
+UNSET = (None, "auto", "none")  # how a setting left at its default is recorded
+Entry = Baseline | TrialRecord | Recommendation  # a measured configuration judged against the constraints
 
 
-def parse_go_version(text: str | None) -> tuple[int, int] | None:
+def is_number(value: Any) -> bool:
+    """A finite int or float that is not a bool (settings are numbers or words such as ``off``)."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def go_release(text: str | None) -> tuple[int, int] | None:
     """``go1.27.3`` / ``1.24`` -> (1, 27); None when unreadable."""
-    match = _GO_VERSION.search(text or "")
-    return (int(match[1]), int(match[2])) if match else None
+    version = find_go_version(text)
+    return None if version is None else version.release
 
 
 def default_gomaxprocs(go_version: str | None, cpus: float | None, host_cpus: int | None) -> int | None:
     """What GOMAXPROCS defaults to in a container: Go 1.25+ honours the CPU quota, rounded up, at least 2
     (never more than the host's CPUs); older Go uses the host's CPU count and ignores the quota."""
-    version = parse_go_version(go_version)
-    if version is None or host_cpus is None:
+    release = go_release(go_version)
+    if release is None or host_cpus is None:
         return None
-    if version < (1, 25) or cpus is None:
+    if release < (1, 25) or cpus is None:
         return host_cpus
     return min(host_cpus, max(2, math.ceil(cpus)))
-
-
-def is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
-
-
-def gomemlimit_percent(params: dict[str, Any]) -> float | None:
-    """GOMEMLIMIT as a share of the container memory, in percent."""
-    limit, memory = params.get("GOMEMLIMIT"), params.get("memory")
-    if is_number(limit) and is_number(memory) and memory > 0:
-        return 100.0 * limit / memory
-    return None
 
 
 def memory_bound(data: ReportData) -> tuple[float, str] | None:
     """The tightest ``peak_memory_bytes <=`` (or ``<``) constraint: its bytes and its text."""
     bounds = []
-    for text in data.summary.get("constraints") or []:
+    for text in data.summary.constraints:
         try:
             constraint = parse_constraint(text)
             if constraint.metric != "peak_memory_bytes" or constraint.op not in ("<=", "<"):
                 continue
-            threshold = constraint.threshold(data.baseline.get("metrics"))
+            threshold = constraint.threshold(data.baseline.metrics)
         except (ValueError, TypeError):
             continue
         if is_number(threshold):
@@ -60,45 +55,36 @@ def memory_bound(data: ReportData) -> tuple[float, str] | None:
     return min(bounds) if bounds else None
 
 
+def spread_of(entry: Measured | None, metric: str) -> Spread | None:
+    """The spread of a configuration's repeats in one metric, when it ran more than once."""
+    spread = None if entry is None else entry.spread.get(metric)
+    return spread if spread is not None and spread.n > 1 else None
+
+
 def _close(a: Any, b: Any, tolerance: float) -> bool:
     if is_number(a) and is_number(b):
         return abs(a - b) <= tolerance * max(abs(a), abs(b), 1e-12)
-    return a == b or (a in (None, "auto", "none") and b in (None, "auto", "none"))
+    return a == b or (a in UNSET and b in UNSET)
 
 
-def is_neighbour(params: dict[str, Any], other: dict[str, Any], tolerance: float = NEIGHBOUR_TOLERANCE) -> bool:
+def is_neighbour(params: Mapping[str, Any], other: Mapping[str, Any], tolerance: float = NEIGHBOUR_TOLERANCE) -> bool:
     """Whether ``other``'s GOGC and GOMEMLIMIT (and any other setting) are within ``tolerance`` of ``params``."""
     keys = set(params) | set(other)
     return all(_close(params.get(k), other.get(k), tolerance) for k in keys)
 
 
-def neighbours(data: ReportData, params: dict[str, Any], exclude: Any = None,
-               tolerance: float = NEIGHBOUR_TOLERANCE) -> list[dict[str, Any]]:
+def neighbours(data: ReportData, params: Mapping[str, Any], exclude: Any = None,
+               tolerance: float = NEIGHBOUR_TOLERANCE) -> list[TrialRecord]:
     """The trials whose settings are close to ``params`` (the trial numbered ``exclude`` left out)."""
-    return [t for t in data.trials if t.get("trial") != exclude and is_neighbour(params, t.get("params") or {},
-                                                                              tolerance)]
+    return [t for t in data.trials if t.trial != exclude and is_neighbour(params, t.params, tolerance)]
 
 
-def pareto_2d(points: Sequence[tuple[float, float, Any]]) -> list[tuple[float, float, Any]]:
-    """The points no other point beats in both coordinates (both minimised), sorted by x."""
-    front = pareto_front(points, lambda p: p[:2], ("minimize", "minimize"))
-    return sorted(front, key=lambda p: (p[0], p[1]))
-
-
-def overlaps(a: dict[str, Any] | None, b: dict[str, Any] | None) -> bool | None:
-    """Whether two spreads' intervals overlap; None when either is missing."""
-    if not a or not b or not all(is_number(s.get(k)) for s in (a, b) for k in ("ci_low", "ci_high")):
-        return None
-    return intervals_overlap((a["ci_low"], a["ci_high"]), (b["ci_low"], b["ci_high"]))
-
-
-def repeats_of(entry: dict[str, Any] | None, metric: str | None = None) -> int | None:
-    """How many runs a configuration's medians come from."""
-    if not entry:
-        return None
-    repeats = (entry.get("metrics") or {}).get("repeats")
-    if is_number(repeats):
-        return int(repeats)
-    spread = (entry.get("spread") or {}).get(metric or "", {})
-    return int(spread["n"]) if is_number(spread.get("n")) else None
-
+def trial_kind(entry: Entry) -> str:
+    """feasible | infeasible | oom | thrashing | skipped | failed (Go's defaults count as completed)."""
+    outcome = entry.outcome
+    if outcome in ("oom", "thrashing", "skipped"):
+        return str(outcome)
+    state = entry.state if isinstance(entry, TrialRecord) else "COMPLETE"
+    if state != "COMPLETE" or outcome not in (None, "ok"):
+        return "failed"
+    return "feasible" if entry.feasible else "infeasible"

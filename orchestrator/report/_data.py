@@ -1,9 +1,10 @@
-"""Everything a report shows, read from one run directory into plain data.
+"""Everything a report shows, read from one run directory into typed data.
 
-This is the only module of the report package that reads files: summary.json, run.json, spec.yaml,
-the raw gctrace and workload samples of the baseline and the recommended trial, and the Optuna
-study. The rest of the package computes and presents from :class:`ReportData` alone, so it can be
-tested on hand-built data.
+This is the only module of the report package that reads files: summary.json and run.json (as the
+results models), spec.yaml, the raw gctrace and workload samples of the baseline and the recommended
+trial, and the Optuna study. A nightly run's history is given by the caller: the report sits below the
+history store. The rest of the package computes and presents from :class:`ReportData` alone, so it can
+be tested on hand-built data.
 """
 
 from __future__ import annotations
@@ -15,11 +16,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from orchestrator.errors import UsageError
-from orchestrator.parsers.gctrace import GCCycle, parse_gctrace
-from orchestrator.results import Night
+from orchestrator.metrics import Window, measurement_window, window_cycles
+from orchestrator.parsers.gctrace import GCCycle, GCTrace, parse_gctrace
+from orchestrator.parsers.workload import parse_workload_output
+from orchestrator.results import Baseline, Night, Recommendation, RunInfo, Summary, TrialRecord
+from orchestrator.spec import SETTING_NAMES, read_spec_data
 from orchestrator.store import RunDir
 
 
@@ -28,59 +30,75 @@ class TraceRun:
     """The GC cycles of one container run (one repeat) and its measurement window."""
 
     repeat: int
-    cycles: tuple[GCCycle, ...]
-    window: tuple[float, float] | None  # seconds since process start, as the gctrace @ times
+    trace: GCTrace
+    window: Window | None  # from the workload's samples; None when they mark no window
+
+    @property
+    def cycles(self) -> tuple[GCCycle, ...]:
+        return self.trace.cycles
+
+    @property
+    def window_span(self) -> tuple[float, float] | None:
+        """The window's start and end in seconds since process start, as the gctrace @ times."""
+        return None if self.window is None else (self.window.start.t, self.window.end.t)
 
     def window_cycles(self) -> tuple[GCCycle, ...]:
-        """The cycles that ended inside the measurement window (all of them when it is unknown)."""
-        if self.window is None:
-            return self.cycles
-        start, end = self.window
-        return tuple(c for c in self.cycles if start <= c.end_s <= end)
+        """The cycles the trial's metrics counted (metrics' definition); all of them when there is no window."""
+        return self.cycles if self.window is None else tuple(window_cycles(self.window, self.trace))
 
 
 @dataclass
 class ReportData:
-    """A run's results as plain data: the summary, run facts, spec, traces and (optionally) the study."""
+    """A run's results: the summary, run facts, spec, traces, (optionally) the study, and a nightly history."""
 
     run_dir: Path
-    summary: dict[str, Any]
-    run_info: dict[str, Any] = field(default_factory=dict)
-    spec: dict[str, Any] = field(default_factory=dict)  # spec.yaml as written
+    summary: Summary
+    run_info: RunInfo = field(default_factory=RunInfo)
+    spec: dict[str, Any] = field(default_factory=dict)  # spec.yaml as written (GOGC: off stays "off")
     traces: dict[str, list[TraceRun]] = field(default_factory=dict)  # "baseline", "recommended"
     study: Any = None  # optuna.Study, or None when the storage cannot be opened
     study_problem: str | None = None  # why there is no study
-    nights: list[dict[str, Any]] = field(default_factory=list)  # nightly runs up to this one, oldest first
+    nights: list[Night] = field(default_factory=list)  # nightly runs up to this one, oldest first
     analysis: dict[str, Any] = field(default_factory=dict)  # analysis.json: profiles, escape analysis
 
     @property
     def experiment(self) -> str:
-        return str(self.summary.get("experiment") or self.spec.get("name") or self.run_dir.parent.name)
+        return self.summary.experiment or str(self.spec.get("name") or self.run_dir.parent.name)
 
     @property
     def run_id(self) -> str:
-        return str(self.summary.get("run_id") or self.run_dir.name)
+        return self.summary.run_id or self.run_dir.name
 
     @property
-    def trials(self) -> list[dict[str, Any]]:
-        return list(self.summary.get("trials") or [])
+    def trials(self) -> list[TrialRecord]:
+        return self.summary.trials
 
     @property
     def objectives(self) -> list[tuple[str, str]]:
-        return [(o["metric"], o["direction"]) for o in self.summary.get("objectives") or []]
+        return list(self.summary.objective_pairs)
 
     @property
-    def recommended(self) -> dict[str, Any] | None:
-        return self.summary.get("recommended")
+    def first_metric(self) -> str:
+        return self.objectives[0][0] if self.objectives else "gc_cpu_percent"
 
     @property
-    def baseline(self) -> dict[str, Any]:
-        return self.summary.get("baseline") or {}
+    def recommended(self) -> Recommendation | None:
+        return self.summary.recommended
+
+    @property
+    def tuned(self) -> Recommendation | None:
+        """The recommendation when it is a trial (not Go's defaults)."""
+        rec = self.summary.recommended
+        return None if rec is None or rec.is_baseline else rec
+
+    @property
+    def baseline(self) -> Baseline:
+        return self.summary.baseline
 
     @property
     def go_version(self) -> str | None:
         """The Go release the workload was built with and measured on."""
-        version = self.run_info.get("go_toolchain") or self.baseline.get("metrics", {}).get("go_version")
+        version = self.run_info.go_toolchain or self.baseline.metrics.get("go_version")
         return str(version) if version else None
 
     def searched_settings(self) -> dict[str, Any]:
@@ -89,37 +107,29 @@ class ReportData:
         space = self.spec.get("space")
         if isinstance(space, dict) and space:
             return {k: v for k, v in space.items() if isinstance(v, dict) or (isinstance(v, list) and len(v) > 1)}
-        names: dict[str, Any] = {}
-        for name in ("GOGC", "GOMEMLIMIT", "GOMAXPROCS", "cpus", "memory"):
-            if len({repr((t.get("params") or {}).get(name)) for t in self.trials}) > 1:
-                names[name] = None
-        return names
+        return {name: None for name in SETTING_NAMES
+                if len({repr(t.params.get(name)) for t in self.trials}) > 1}
 
 
 def load_report_data(run_dir: Path, nights: Sequence[Night] = ()) -> ReportData:
-    """Read a run directory; UsageError when it is not one or has no summary.json yet."""
+    """Read a run directory; UsageError when it is not one, has no summary.json yet, or one gctune cannot read.
+
+    ``nights`` is a nightly run's history up to this night, oldest first (the caller reads it).
+    """
     run_dir = Path(run_dir)
     if not run_dir.is_dir():
         raise UsageError(f"{run_dir}: no such directory; give the run directory that `gctune run` printed, "
                          "e.g. results/<name>/<run id>")
     store = RunDir.open(run_dir)
-    if not store.summary_path.exists():
-        raise UsageError(f"{run_dir}: no summary.json yet - the run has not measured its baseline; "
-                         "run or resume it (`gctune run --resume DIR`) first")
-    try:
-        summary = store.read_json(store.summary_path)
-    except (OSError, ValueError) as exc:
-        raise UsageError(f"{store.summary_path}: cannot be read as JSON ({exc})") from None
-    data = ReportData(run_dir=run_dir, summary=summary, run_info=_read_json(store.info_path),
-                      spec=_read_yaml(store.spec_path))
+    summary = store.read_summary()
+    data = ReportData(run_dir=run_dir, summary=summary, run_info=store.read_info(),
+                      spec=read_spec_data(store.spec_path), nights=list(nights))
     data.traces["baseline"] = _traces(store.baseline_dir)
-    recommended = summary.get("recommended") or {}
-    if isinstance(recommended.get("trial"), int):
-        data.traces["recommended"] = _traces(store.trial_dir(recommended["trial"]))
-    elif recommended.get("trial") == "baseline":
-        data.traces["recommended"] = data.traces["baseline"]
+    rec = summary.recommended
+    if rec is not None:
+        data.traces["recommended"] = data.traces["baseline"] if rec.is_baseline else _traces(
+            store.trial_dir(int(rec.trial)))
     data.study, data.study_problem = _load_study(store, summary)
-    data.nights = [night.to_dict() for night in nights]  # a nightly run's history, given by the caller
     data.analysis = _read_json(store.root / "analysis.json")
     return data
 
@@ -132,23 +142,15 @@ def _read_json(path: Path) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-def _read_yaml(path: Path) -> dict[str, Any]:
-    try:
-        value = yaml.safe_load(path.read_text())
-    except (OSError, yaml.YAMLError):
-        return {}
-    return value if isinstance(value, dict) else {}
-
-
 def _traces(folder: Path) -> list[TraceRun]:
-    """Every repeat-N folder's gctrace, with the window from its workload samples."""
+    """Every repeat-N folder's gctrace, with the measurement window of its workload samples."""
     runs = []
     for repeat in sorted(folder.glob("repeat-*"), key=lambda p: _repeat_number(p.name)):
         gctrace = repeat / "gctrace.txt"
         if not gctrace.exists():
             continue
-        cycles = parse_gctrace(gctrace.read_text(errors="replace")).cycles
-        runs.append(TraceRun(_repeat_number(repeat.name), cycles, _window(repeat / "workload.jsonl")))
+        trace = parse_gctrace(gctrace.read_text(errors="replace"))
+        runs.append(TraceRun(_repeat_number(repeat.name), trace, _window(repeat / "workload.jsonl")))
     return runs
 
 
@@ -159,33 +161,19 @@ def _repeat_number(name: str) -> int:
         return 0
 
 
-def _window(path: Path) -> tuple[float, float] | None:
-    """The measurement window's start and end (seconds since start) from the workload's samples."""
-    start = end = None
+def _window(path: Path) -> Window | None:
+    """The measurement window as the trial's metrics took it, from the workload's samples."""
     try:
-        lines = path.read_text(errors="replace").splitlines()
+        text = path.read_text(errors="replace")
     except OSError:
         return None
-    for line in lines:
-        try:
-            sample = json.loads(line)
-        except ValueError:
-            continue
-        if not isinstance(sample, dict) or sample.get("type") != "sample":
-            continue
-        if sample.get("event") == "window_start":
-            start = sample.get("t")
-        elif sample.get("event") == "window_end":
-            end = sample.get("t")
-    if isinstance(start, (int, float)) and isinstance(end, (int, float)) and end > start:
-        return float(start), float(end)
-    return None
+    return measurement_window(parse_workload_output(text))
 
 
-def _load_study(store: RunDir, summary: dict[str, Any]) -> tuple[Any, str | None]:
+def _load_study(store: RunDir, summary: Summary) -> tuple[Any, str | None]:
     """The Optuna study, read-only in spirit: never create an empty SQLite file by opening it."""
-    storage = summary.get("storage") or store.default_storage
-    name = summary.get("study_name") or summary.get("experiment")
+    storage = summary.storage or store.default_storage
+    name = summary.study_name or summary.experiment
     if storage.startswith("sqlite:///"):
         path = Path(storage[len("sqlite:///"):])
         if not path.exists():

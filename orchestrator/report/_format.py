@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import statistics
-
+from collections.abc import Sequence
 from typing import Any
 
 from orchestrator.definitions import METRICS
-from orchestrator.report._analysis import gomemlimit_percent, is_number
+from orchestrator.report._analysis import Entry, is_number, trial_kind
+from orchestrator.results import Baseline, Night, RunInfo, Summary
+from orchestrator.spec import GO_DEFAULTS, format_settings
+from orchestrator.stats import Spread
+from orchestrator.units import format_mib
 
-MIB = 2**20
-SETTING_ORDER = ("GOGC", "GOMEMLIMIT", "GOMAXPROCS", "cpus", "memory")
+GO_DEFAULTS_TEXT = format_settings(GO_DEFAULTS, only=("GOGC", "GOMEMLIMIT"))  # GOGC=100, GOMEMLIMIT=none
 LABELS = {
     "gc_cpu_percent": "GC CPU",
     "peak_memory_bytes": "peak memory",
@@ -29,12 +32,6 @@ def label(metric: str) -> str:
 
 def unit(metric: str) -> str:
     return METRICS[metric].unit if metric in METRICS else ""
-
-
-def mib(num_bytes: float) -> str:
-    """Bytes in MiB, one decimal: ``197.4MiB``."""
-    value = num_bytes / MIB
-    return f"{value:.0f}MiB" if float(value).is_integer() else f"{value:.1f}MiB"
 
 
 def number(value: float, digits: int = 3) -> str:
@@ -60,7 +57,7 @@ def metric_value(metric: str, value: Any) -> str:
         return str(value)
     kind = unit(metric)
     if kind == "bytes":
-        return mib(value)
+        return format_mib(value)
     if kind == "%":
         return f"{number(value)}%"
     return f"{number(value)} {kind}".strip()
@@ -73,77 +70,96 @@ def metric_change(metric: str, value: float) -> str:
     if kind == "%":
         return f"{sign}{number(abs(value))} points"
     if kind == "bytes":
-        return f"{sign}{mib(abs(value))}"
+        return f"{sign}{format_mib(abs(value))}"
     return f"{sign}{number(abs(value))} {kind}".strip()
 
 
-def spread_text(metric: str, spread: dict[str, Any] | None) -> str:
-    """``range 28.0%-32.2% over 2 runs`` or ``1 run, no spread``."""
-    if not spread or not is_number(spread.get("n")):
+def interval_text(metric: str, spread: Spread) -> str:
+    """``range 28.0% to 32.2%`` when the interval is the runs' min..max, else
+    ``95% confidence interval 29.1% to 30.8%``: an interval of the median is not the runs' range."""
+    low, high = metric_value(metric, spread.ci_low), metric_value(metric, spread.ci_high)
+    if spread.is_range:
+        return f"range {low} to {high}"
+    return f"{spread.ci_coverage:.0%} confidence interval {low} to {high}"
+
+
+def spread_text(metric: str, spread: Spread | None) -> str:
+    """``range 28.0% to 32.2% over 2 runs``, ``95% confidence interval ... over 7 runs`` or ``1 run, no spread``."""
+    if spread is None:
         return "spread unknown"
-    n = int(spread["n"])
-    if n < 2:
+    if spread.n < 2:
         return "1 run, no spread"
-    low, high = metric_value(metric, spread.get("ci_low")), metric_value(metric, spread.get("ci_high"))
-    coverage = spread.get("ci_coverage")
-    interval = "range" if spread.get("ci_low") == spread.get("min") and spread.get("ci_high") == spread.get("max") \
-        else "interval"
-    cover = f", {coverage:.0%} confidence" if is_number(coverage) else ""
-    return f"{interval} {low} to {high} over {n} runs{cover}"
+    return f"{interval_text(metric, spread)} over {spread.n} runs"
 
 
-def setting_value(name: str, value: Any, params: dict[str, Any] | None = None) -> str:
-    """One setting as a person reads it: ``197.4MiB (77.1% of memory)``, ``auto``, ``none``."""
-    if value is None:
-        return {"GOMEMLIMIT": "none (Go default)", "GOMAXPROCS": "auto", "cpus": "no limit",
-                "memory": "no limit"}.get(name, "-")
-    if name == "GOMEMLIMIT" and is_number(value):
-        share = gomemlimit_percent(params or {})
-        return mib(value) + (f" ({share:.1f}% of memory)" if share is not None else "")
-    if name == "memory" and is_number(value):
-        return mib(value)
-    if name == "cpus" and is_number(value):
-        return f"{value:g}"
-    return str(value)
+def intervals_name(*spreads: Spread) -> tuple[str, str]:
+    """What several spreads' intervals are, to compare them in words, and the confidence to add (if any):
+    ``("ranges of the runs", "")`` or ``("confidence intervals of the medians", " (95% confidence or more)")``."""
+    if all(s.is_range for s in spreads):
+        return "ranges of the runs", ""
+    return "confidence intervals of the medians", f" ({min(s.ci_coverage for s in spreads):.0%} confidence or more)"
 
 
-def settings_text(params: dict[str, Any] | None, only: tuple[str, ...] = SETTING_ORDER) -> str:
-    """``GOGC=150, GOMEMLIMIT=197.4MiB (77.1% of memory), cpus=1, memory=256MiB``."""
-    if not params:
-        return "-"
-    names = [n for n in SETTING_ORDER if n in params and n in only] + [n for n in params if n not in SETTING_ORDER]
-    return ", ".join(f"{n}={setting_value(n, params.get(n), params)}" for n in names)
+RESULT_WORDS = {"feasible": "feasible", "infeasible": "broke a constraint", "oom": "OOM-killed",
+                "thrashing": "thrashing", "skipped": "skipped", "failed": "failed"}
+
+
+def result_text(entry: Entry) -> str:
+    """A trial table's result cell: ``feasible``, ``OOM-killed``, ``failed (crash)``, ``Go's defaults (oom)``."""
+    kind = trial_kind(entry)
+    if isinstance(entry, Baseline):
+        text = "Go's defaults" + ("" if entry.feasible else ", broke a constraint")
+    else:
+        text = RESULT_WORDS[kind]
+    failed = kind == "failed" or isinstance(entry, Baseline)
+    return text + (f" ({entry.outcome})" if failed and entry.outcome not in (None, "ok") else "")
+
+
+def noise_word(within_noise: bool | None) -> str:
+    """The runner-up against the recommendation, in words."""
+    return {True: "within noise", False: "clearly worse", None: "noise unknown"}[within_noise]
+
+
+def trials_text(counts: dict[str, int]) -> str:
+    return (f"{counts.get('total', 0)} trials, {counts.get('feasible', 0)} feasible, "
+            f"{counts.get('infeasible', 0)} broke a constraint")
+
+
+def engine_text(info: RunInfo) -> str:
+    """``Docker 27.1.1, cgroup v2, 8 host CPUs``."""
+    engine = info.engine
+    return (f"Docker {engine.docker or '?'}, cgroup v{engine.cgroup or '?'}, "
+            f"{engine.host_cpus if engine.host_cpus is not None else '?'} host CPUs")
 
 
 TREND_HEADERS = ("night", "Go", "workload", "recommended", "objective median [min, max]", "Go's defaults",
                  "verdict")
 
 
-def trend_rows(nights: list[dict[str, Any]]) -> list[list[str]]:
+def trend_rows(nights: Sequence[Night]) -> list[list[str]]:
     """The trend table's cells, one row per night, oldest first."""
-    return [[n["date"], n.get("go_version") or "-", n.get("workload_hash") or "-",
-             settings_text(n["recommended"]) if n.get("recommended") else "-",
-             _median_range(n["objective_values"]), _median_range(n["baseline_values"]), n["verdict"]]
-            for n in nights]
+    return [[n.date, n.go_version or "-", n.workload_hash or "-", format_settings(n.recommended),
+             median_range(n.objective_values), median_range(n.baseline_values), n.verdict] for n in nights]
 
 
-def _median_range(values: list[float]) -> str:
+def median_range(values: Sequence[float]) -> str:
+    """``0.312 [0.301, 0.330]``: the median of repeats and their min and max (one value: just it)."""
     if not values:
         return "-"
     ordered = sorted(values)
-    return f"{statistics.median(ordered):.3g} [{ordered[0]:.3g}, {ordered[-1]:.3g}]"
+    middle = f"{statistics.median(ordered):.3g}"
+    return middle if len(ordered) == 1 else f"{middle} [{ordered[0]:.3g}, {ordered[-1]:.3g}]"
 
 
 VERSION_HEADERS = ("Go version", "built as", "best settings", "objective")
 
 
-def version_rows(summary: dict[str, Any]) -> list[list[str]]:
+def version_rows(summary: Summary) -> list[list[str]]:
     """One row per Go version a study compared: its best feasible trial."""
     rows = []
-    for version, entry in (summary.get("by_go_version") or {}).items():
-        values = entry.get("values") or {}
-        objective = ", ".join(f"{label(k)} {v:.4g}" for k, v in values.items())
-        rows.append([version, entry.get("go_version_built") or "-", settings_text(entry.get("params")), objective])
+    for version, best in (summary.by_go_version or {}).items():
+        objective = ", ".join(f"{label(k)} {v:.4g}" for k, v in (best.values or {}).items())
+        rows.append([version, best.go_version_built or "-", format_settings(best.params), objective])
     return rows
 
 

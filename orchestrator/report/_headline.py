@@ -5,9 +5,14 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from orchestrator.report._analysis import is_number, overlaps, repeats_of
+from orchestrator.report._analysis import spread_of
 from orchestrator.report._data import ReportData
-from orchestrator.report._format import label, metric_change, metric_value, mib, setting_value, unit
+from orchestrator.report._format import (
+    GO_DEFAULTS_TEXT, intervals_name, label, metric_change, metric_value, spread_text, unit)
+from orchestrator.results import Measured
+from orchestrator.spec import format_setting
+from orchestrator.stats import Spread
+from orchestrator.units import format_mib
 
 HEADLINE_METRICS = ("gc_cpu_percent", "peak_memory_bytes")
 OUTCOME_WORDS = {"oom": "were OOM-killed", "thrashing": "thrashed (GC CPU above the threshold)",
@@ -25,7 +30,7 @@ class Expected:
     metric: str
     unit: str
     median: float | None
-    low: float | None
+    low: float | None  # the interval of the median (the runs' range below 6 repeats)
     high: float | None
     runs: int | None
     baseline: float | None
@@ -67,6 +72,7 @@ class Headline:
     go_version: str | None
     workload: str
     container: str
+    space: str
     trial_counts: dict[str, int]
     confidence: Confidence
     runner_up: dict[str, Any] | None
@@ -80,52 +86,54 @@ def build_headline(data: ReportData) -> Headline:
     """Summarise the run: the recommendation, expected metrics, saving, headroom and confidence."""
     rec = data.recommended
     summary = data.summary
-    status = "no_feasible" if rec is None else "defaults" if rec.get("trial") == "baseline" else "tuned"
-    params = rec.get("params") if rec else None
+    status = "no_feasible" if rec is None else "defaults" if rec.is_baseline else "tuned"
+    params = rec.params if rec else None
+    miss = summary.no_feasible.nearest_miss if summary.no_feasible else None
     return Headline(
         experiment=data.experiment,
         run_id=data.run_id,
-        finished=bool(summary.get("finished")),
+        finished=summary.finished,
         status=status,
         verdict=_verdict(data, status),
-        recommended_trial=rec.get("trial") if rec else None,
-        rule=rec.get("rule") if rec else None,
+        recommended_trial=rec.trial if rec else None,
+        rule=rec.rule if rec else None,
         params=params,
-        settings={k: setting_value(k, v, params) for k, v in (params or {}).items()},
+        settings={k: format_setting(k, v, params) for k, v in (params or {}).items()},
         expected=_expected(data),
-        saving=summary.get("saving"),
+        saving=summary.saving.to_dict() if summary.saving else None,
         saving_text=_saving_text(data),
         headroom=_headroom(data),
         headroom_text=_headroom_text(data),
         go_version=data.go_version,
         workload=workload_text(data.spec),
         container=container_text(data.spec),
-        trial_counts=dict(summary.get("trial_counts") or {}),
+        space=space_text(data.spec),
+        trial_counts=dict(summary.trial_counts),
         confidence=_confidence(data),
-        runner_up=summary.get("runner_up"),
-        nearest_miss=(summary.get("no_feasible") or {}).get("nearest_miss"),
+        runner_up=summary.runner_up.to_dict() if summary.runner_up else None,
+        nearest_miss=miss.to_dict() if miss else None,
     )
 
 
 def _verdict(data: ReportData, status: str) -> str:
     rec = data.recommended
     if rec is None:
-        miss = (data.summary.get("no_feasible") or {}).get("nearest_miss")
+        miss = data.summary.no_feasible.nearest_miss if data.summary.no_feasible else None
         text = "No configuration met every constraint, so there is no recommendation."
         if miss:
-            text += (f" The nearest miss was trial {miss['trial']}, which violated "
-                     f"{', '.join(miss.get('violated') or {}) or 'a constraint'}.")
+            text += (f" The nearest miss was trial {miss.trial}, which violated "
+                     f"{', '.join(miss.violated) or 'a constraint'}.")
         return text
-    params = rec.get("params") or {}
     if status == "defaults":
-        return (f"Keep Go's defaults (GOGC=100, no GOMEMLIMIT): {rec.get('rule') or 'no trial beat them'}. "
+        return (f"Keep Go's defaults ({GO_DEFAULTS_TEXT}): {rec.rule or 'no trial beat them'}. "
                 "The snippets below pin them explicitly.")
-    parts = [f"GOGC={setting_value('GOGC', params.get('GOGC'))}"]
+    params = rec.params
+    parts = [f"GOGC={format_setting('GOGC', params.get('GOGC'))}"]
     if params.get("GOMEMLIMIT") is not None:
-        parts.append(f"GOMEMLIMIT={setting_value('GOMEMLIMIT', params['GOMEMLIMIT'], params)}")
+        parts.append(f"GOMEMLIMIT={format_setting('GOMEMLIMIT', params['GOMEMLIMIT'], params)}")
     if params.get("GOMAXPROCS") not in (None, "auto"):
         parts.append(f"GOMAXPROCS={params['GOMAXPROCS']}")
-    return f"Set {' and '.join(parts)} (trial {rec.get('trial')}, {rec.get('rule')})."
+    return f"Set {' and '.join(parts)} (trial {rec.trial}, {rec.rule})."
 
 
 def _metrics_to_show(data: ReportData) -> list[str]:
@@ -133,89 +141,95 @@ def _metrics_to_show(data: ReportData) -> list[str]:
     return names + [m for m in HEADLINE_METRICS if m not in names]
 
 
+def _change(rec: Measured, base: Measured, metric: str) -> tuple[float | None, float | None]:
+    """The recommendation minus Go's defaults in one metric, and that change relative to the defaults."""
+    value, baseline = rec.number(metric), base.number(metric)
+    if value is None or baseline is None:
+        return None, None
+    change = value - baseline
+    return change, (change / abs(baseline) if baseline else None)
+
+
 def _expected(data: ReportData) -> list[Expected]:
     rec = data.recommended
     if rec is None:
         return []
+    base = data.baseline
     result = []
-    base_metrics = data.baseline.get("metrics") or {}
     for metric in _metrics_to_show(data):
-        value = (rec.get("metrics") or {}).get(metric)
-        spread = (rec.get("spread") or {}).get(metric) or {}
-        base = base_metrics.get(metric)
-        change = value - base if is_number(value) and is_number(base) else None
-        relative = change / abs(base) if change is not None and base else None
-        text = metric_value(metric, value)
-        if is_number(spread.get("n")) and spread["n"] > 1:
-            text += (f" (runs ranged {metric_value(metric, spread.get('ci_low'))} to "
-                     f"{metric_value(metric, spread.get('ci_high'))}, {int(spread['n'])} runs)")
-        elif is_number(value):
+        value, spread = rec.number(metric), spread_of(rec, metric)
+        change, relative = _change(rec, base, metric)
+        text = metric_value(metric, rec.metrics.get(metric))
+        if spread is not None:
+            text += f" ({spread_text(metric, spread)})"
+        elif value is not None:
             text += " (1 run, no spread)"
-        if change is not None and rec.get("trial") != "baseline":
-            outcome = data.baseline.get("outcome")
-            failed = "" if outcome in (None, "ok") else f" ({OUTCOME_SHORT.get(outcome, 'failed')})"
-            text += f"; Go's defaults: {metric_value(metric, base)}{failed}, change {metric_change(metric, change)}"
+        if change is not None and not rec.is_baseline:
+            failed = "" if base.outcome in (None, "ok") else f" ({OUTCOME_SHORT.get(base.outcome, 'failed')})"
+            text += (f"; Go's defaults: {metric_value(metric, base.number(metric))}{failed}, "
+                     f"change {metric_change(metric, change)}")
             text += f" ({relative:+.0%})" if relative is not None else ""
-        result.append(Expected(metric, unit(metric), value if is_number(value) else None,
-                               spread.get("ci_low"), spread.get("ci_high"),
-                               int(spread["n"]) if is_number(spread.get("n")) else None,
-                               base if is_number(base) else None, change, relative, text))
+        whole = rec.spread.get(metric)
+        result.append(Expected(metric, unit(metric), value, whole.ci_low if whole else None,
+                               whole.ci_high if whole else None, whole.n if whole else None,
+                               base.number(metric), change, relative, text))
     return result
 
 
 def _saving_text(data: ReportData) -> str | None:
-    saving = data.summary.get("saving")
-    rec = data.recommended
-    base = data.baseline
-    if rec is not None and not saving and base.get("outcome") not in (None, "ok"):
-        return f"No saving can be computed: Go's defaults {OUTCOME_WORDS.get(base['outcome'], 'failed')}."
-    if not saving or rec is None or rec.get("trial") == "baseline":
+    saving, rec, base = data.summary.saving, data.recommended, data.baseline
+    if rec is not None and saving is None and base.outcome not in (None, "ok"):
+        return f"No saving can be computed: Go's defaults {OUTCOME_WORDS.get(base.outcome, 'failed')}."
+    if saving is None or rec is None or rec.is_baseline or saving.absolute is None:
         return None
-    metric = saving["metric"]
-    absolute, relative = saving.get("absolute"), saving.get("relative")
-    if not is_number(absolute):
-        return None
-    rel = f" ({abs(relative):.0%})" if is_number(relative) else ""
-    base, value = metric_value(metric, saving.get("baseline")), metric_value(metric, saving.get("recommended"))
+    metric, absolute, relative = saving.metric, saving.absolute, saving.relative
+    rel = f" ({abs(relative):.0%})" if relative is not None else ""
+    before, after = metric_value(metric, saving.baseline), metric_value(metric, saving.recommended)
     amount = metric_change(metric, abs(absolute)).lstrip("+")
     if absolute > 0:
-        return f"Saves {amount} of {label(metric)}{rel} against Go's defaults: {base} -> {value}."
+        return f"Saves {amount} of {label(metric)}{rel} against Go's defaults: {before} -> {after}."
     if absolute < 0:
         trade = [e for e in _expected(data) if e.metric != metric and e.metric in dict(data.objectives)
                  and e.change is not None]
         gains = ", ".join(f"{label(e.metric)} {metric_change(e.metric, e.change)}"
                           + (f" ({e.change_relative:+.0%})" if e.change_relative is not None else "") for e in trade)
-        return (f"Costs {amount} more {label(metric)}{rel} than Go's defaults ({base} -> {value}), "
+        return (f"Costs {amount} more {label(metric)}{rel} than Go's defaults ({before} -> {after}), "
                 + (f"in exchange for {gains}." if gains else "to meet the constraints."))
-    return f"Same {label(metric)} as Go's defaults ({value})."
+    return f"Same {label(metric)} as Go's defaults ({after})."
 
 
 def _headroom(data: ReportData) -> dict[str, Any] | None:
-    rec = data.recommended
-    headroom = data.summary.get("headroom")
-    if rec is None or not headroom:
-        return headroom
-    memory = headroom.get("memory_limit_bytes")
-    peak = (rec.get("metrics") or {}).get("peak_memory_bytes")
-    extra = {"peak_memory_bytes": peak if is_number(peak) else None,
-             "peak_headroom_percent": 100 * (memory - peak) / memory if is_number(peak) and memory else None}
-    return {**headroom, **extra}
+    """summary.json's headroom, with the recommendation's peak and its share of the limit (for report.json)."""
+    rec, headroom = data.recommended, data.summary.headroom
+    if headroom is None:
+        return None
+    return {**headroom.to_dict(), "peak_memory_bytes": rec.number("peak_memory_bytes") if rec else None,
+            "peak_headroom_percent": _share(headroom.peak_headroom_bytes, headroom.memory_limit_bytes)}
+
+
+def _share(part: float | None, whole: float) -> float | None:
+    return None if part is None or not whole else 100 * part / whole
 
 
 def _headroom_text(data: ReportData) -> str | None:
-    headroom = _headroom(data)
-    if not headroom or not is_number(headroom.get("memory_limit_bytes")):
+    headroom = data.summary.headroom
+    if headroom is None or data.recommended is None:
         return None
-    memory = headroom["memory_limit_bytes"]
+    memory = headroom.memory_limit_bytes
+    if not memory:
+        return None
     parts = []
-    if is_number(headroom.get("peak_headroom_bytes")):
-        parts.append(f"peak memory stays {mib(headroom['peak_headroom_bytes'])} "
-                     f"({headroom['peak_headroom_percent']:.0f}%) below the {mib(memory)} container limit")
-    if is_number(headroom.get("gomemlimit_headroom_bytes")):
-        parts.append(f"GOMEMLIMIT sits {mib(headroom['gomemlimit_headroom_bytes'])} "
-                     f"({headroom['gomemlimit_headroom_percent']:.0f}%) below it")
+    if headroom.peak_headroom_bytes is not None:
+        parts.append(f"peak memory stays {format_mib(headroom.peak_headroom_bytes)} "
+                     f"({_share(headroom.peak_headroom_bytes, memory):.0f}%) below the {format_mib(memory)} "
+                     "container limit")
+    if headroom.gomemlimit_headroom_bytes is not None:
+        parts.append(f"GOMEMLIMIT sits {format_mib(headroom.gomemlimit_headroom_bytes)} "
+                     f"({_share(headroom.gomemlimit_headroom_bytes, memory):.0f}%) below it")
+    if not parts:
+        return None
     text = "; ".join(parts) + "."
-    return text[0].upper() + text[1:] if parts else None
+    return text[0].upper() + text[1:]
 
 
 def _confidence(data: ReportData) -> Confidence:
@@ -223,49 +237,59 @@ def _confidence(data: ReportData) -> Confidence:
     if rec is None:
         return Confidence("none", None, None, None, None, ["there is no recommendation"])
     metric, direction = data.objectives[0] if data.objectives else ("gc_cpu_percent", "minimize")
-    ours = (rec.get("spread") or {}).get(metric)
-    base = (data.baseline.get("spread") or {}).get(metric)
-    repeats = repeats_of(rec, metric)
-    width = _relative_width(ours) if repeats and repeats > 1 else None
-    better = None
-    if rec.get("trial") != "baseline" and repeats and repeats > 1 and overlaps(ours, base) is False \
-            and is_number(ours.get("median")) and is_number(base.get("median")):
-        better = (ours["median"] < base["median"]) == (direction == "minimize")
-    separated = None if better is None and (rec.get("trial") == "baseline" or overlaps(ours, base) is None) \
-        else better is True
-    runner = data.summary.get("runner_up") or {}
-    within = runner.get("within_noise")
+    ours, base = spread_of(rec, metric), spread_of(data.baseline, metric)
+    pair = (ours, base) if ours is not None and base is not None and not rec.is_baseline else None
+    better = _beyond_noise(*pair, direction) if pair else None
+    repeats = rec.repeats
+    width = _relative_width(ours)
+    runner = data.summary.runner_up
+    within = runner.within_noise if runner else None
     reasons = [f"{repeats} runs per configuration" if repeats and repeats > 1
                else "each configuration ran once, so its spread is unknown"]
-    if width is not None:
-        reasons.append(f"{label(metric)} varied by {width:.0%} of its median between runs")
-    if better is True:
-        reasons.append(f"every run of the recommendation beat every run of Go's defaults in {label(metric)}")
-    elif better is False:
-        reasons.append(f"every run of the recommendation was worse than Go's defaults in {label(metric)}, "
-                       "a trade-off for the other objectives")
-    elif rec.get("trial") != "baseline" and repeats and repeats > 1 and overlaps(ours, base):
-        reasons.append(f"the runs of the recommendation and of Go's defaults overlap in {label(metric)}: "
-                       "the difference may be noise")
-    if within:
-        reasons.append(f"the runner-up (trial {runner.get('trial')}) is within noise of it")
-    elif within is False:
-        reasons.append(f"the runner-up (trial {runner.get('trial')}) is clearly worse")
-    noisy_saving = rec.get("trial") != "baseline" and bool(overlaps(ours, base)) and len(data.objectives) == 1
+    if ours is not None and width is not None:
+        reasons.append(f"{label(metric)} varied by {width:.0%} of its median between runs" if ours.is_range else
+                       f"the {ours.ci_coverage:.0%} confidence interval of the median {label(metric)} spans "
+                       f"{width:.0%} of it")
+    if pair:
+        reasons.append(_separation_reason(metric, *pair, better))
+    if runner and within:
+        reasons.append(f"the runner-up (trial {runner.trial}) is within noise of it")
+    elif runner and within is False:
+        reasons.append(f"the runner-up (trial {runner.trial}) is clearly worse")
+    noisy_saving = pair is not None and better is None and len(data.objectives) == 1
     if not repeats or repeats < 2 or noisy_saving:
         level = "low"
     elif repeats >= 3 and not within and (width is None or width <= WIDE_SPREAD):
         level = "high"
     else:
         level = "medium"
-    return Confidence(level, repeats, width, separated, within, reasons)
+    return Confidence(level, repeats, width, None if pair is None else better is True, within, reasons)
 
 
-def _relative_width(spread: dict[str, Any] | None) -> float | None:
-    if not spread or not all(is_number(spread.get(k)) for k in ("ci_low", "ci_high", "median")) \
-            or not spread["median"]:
+def _beyond_noise(ours: Spread, base: Spread, direction: str) -> bool | None:
+    """Whether the recommendation's median is better than Go's defaults' beyond noise (False: worse);
+    None when the two medians' intervals overlap."""
+    if ours.overlaps(base):
         return None
-    return (spread["ci_high"] - spread["ci_low"]) / abs(spread["median"])
+    return (ours.median < base.median) == (direction == "minimize")
+
+
+def _separation_reason(metric: str, ours: Spread, base: Spread, better: bool | None) -> str:
+    """What comparing the two medians' intervals says: beyond noise (better or worse), or maybe noise."""
+    intervals, confidence = intervals_name(ours, base)
+    compared = f"the {intervals} of the recommendation and of Go's defaults"
+    if better is None:
+        return f"{compared} overlap in {label(metric)}{confidence}: the difference may be noise"
+    if better:
+        return f"{compared} do not overlap in {label(metric)}{confidence}: the recommendation is better beyond noise"
+    return (f"{compared} do not overlap in {label(metric)}{confidence}: the recommendation is worse beyond noise, "
+            "a trade-off for the other objectives")
+
+
+def _relative_width(spread: Spread | None) -> float | None:
+    if spread is None or not spread.median:
+        return None
+    return (spread.ci_high - spread.ci_low) / abs(spread.median)
 
 
 def workload_text(spec: dict[str, Any]) -> str:
@@ -286,3 +310,21 @@ def container_text(spec: dict[str, Any]) -> str:
     parts = [f"cpus {container['cpus']}" if "cpus" in container else "no CPU limit",
              f"memory {container['memory']}" if "memory" in container else "no memory limit"]
     return ", ".join(parts)
+
+
+def space_text(spec: dict[str, Any]) -> str:
+    """``GOGC 25 to 400 (log scale); GOMEMLIMIT 50% to 95%; GOMAXPROCS one of auto, 1``: the searched space."""
+    space = spec.get("space")
+    if not isinstance(space, dict) or not space:
+        return "nothing searched"
+    return "; ".join(f"{name} {_dimension_text(dim)}" for name, dim in space.items())
+
+
+def _dimension_text(dim: Any) -> str:
+    if isinstance(dim, dict):
+        scale = " (log scale)" if dim.get("log") else ""
+        return f"{dim.get('low', '?')} to {dim.get('high', '?')}{scale}"
+    if isinstance(dim, list):
+        return f"one of {', '.join(str(v) for v in dim)}" if len(dim) > 1 else (
+            f"fixed at {dim[0]}" if dim else "no value")
+    return f"fixed at {dim}"

@@ -11,12 +11,13 @@ import html
 from typing import Any
 
 from orchestrator.definitions import METRICS
-from orchestrator.report._analysis import is_number
+from orchestrator.report._analysis import Entry, spread_of
 from orchestrator.report._format import (
-    SETTING_ORDER, TREND_HEADERS, VERSION_HEADERS, analysis_items, label, metric_value, setting_value, settings_text,
-    spread_text, trend_rows, version_rows)
-from orchestrator.report._plots import trial_kind
+    TREND_HEADERS, VERSION_HEADERS, analysis_items, engine_text, label, metric_value, noise_word, result_text,
+    spread_text, trend_rows, trials_text, version_rows)
 from orchestrator.report._report import Report
+from orchestrator.results import Measured
+from orchestrator.spec import DEPLOYED_SETTINGS, RUNTIME_SETTINGS, format_setting, format_settings
 
 CSS = """
 *, *::before, *::after { box-sizing: border-box; }
@@ -123,17 +124,16 @@ def _headline(report: Report) -> str:
     confidence = head.confidence
     rows.append(("confidence", f"<span class=\"badge level-{esc(confidence.level)}\">{esc(confidence.level)}</span> "
                                + esc("; ".join(confidence.reasons))))
-    if head.runner_up:
-        runner = head.runner_up
-        noise = {True: "within noise", False: "clearly worse", None: "noise unknown"}[runner.get("within_noise")]
-        rows.append(("runner-up", esc(f"trial {runner.get('trial')}: {_settings(runner.get('params'))} ({noise})")))
+    runner = report.data.summary.runner_up
+    if runner:
+        rows.append(("runner-up", esc(f"trial {runner.trial}: {format_settings(runner.params, RUNTIME_SETTINGS)} "
+                                      f"({noise_word(runner.within_noise)})")))
     rows.append(("Go version measured", esc(head.go_version or "unknown") + (
         esc(f" (production: {report.production_go})") if report.production_go else "")))
     rows.append(("workload", esc(head.workload)))
     rows.append(("container", esc(head.container)))
-    counts = head.trial_counts
-    rows.append(("trials", esc(f"{counts.get('total', 0)} trials, {counts.get('feasible', 0)} feasible, "
-                               f"{counts.get('infeasible', 0)} broke a constraint")))
+    rows.append(("space searched", esc(head.space)))
+    rows.append(("trials", esc(trials_text(head.trial_counts))))
     facts = "\n".join(f"<dt>{esc(k)}</dt><dd>{v}</dd>" for k, v in rows)
     klass = "card none" if head.status == "no_feasible" else "card"
     return (f"<h2 id=\"recommendation\">Recommendation</h2>\n<div class=\"{klass}\">\n"
@@ -162,26 +162,21 @@ def _snippets(report: Report) -> str:
 
 def _comparison(report: Report) -> str:
     data = report.data
-    base = data.baseline
-    rec = data.recommended if (data.recommended or {}).get("trial") != "baseline" else None
-    if not base:
-        return ""
+    rec = data.tuned
     header = ["metric", "Go's defaults" + (" (recommended)" if data.recommended and not rec else "")]
-    header += [f"recommended (trial {rec.get('trial')})"] if rec else []
+    header += [f"recommended (trial {rec.trial})"] if rec else []
+    entries: list[Measured] = [data.baseline] + ([rec] if rec else [])
     rows = []
-    for name in SETTING_ORDER:
-        cells = [setting_value(name, (base.get("params") or {}).get(name), base.get("params"))]
-        if rec:
-            cells.append(setting_value(name, (rec.get("params") or {}).get(name), rec.get("params")))
+    for name in DEPLOYED_SETTINGS:
+        cells = [format_setting(name, e.params.get(name), e.params) for e in entries]
         rows.append(f"<tr><th>{esc(name)}</th>" + "".join(f"<td>{esc(c)}</td>" for c in cells) + "</tr>")
     for metric in report.compared_metrics():
-        entries = [base] + ([rec] if rec else [])
-        if all((e.get("metrics") or {}).get(metric) is None for e in entries):
+        if all(e.metrics.get(metric) is None for e in entries):
             continue
         cells = [_metric_cell(e, metric) for e in entries]
         rows.append(f"<tr><th><code>{esc(metric)}</code></th>" + "".join(f"<td class=\"num\">{c}</td>" for c in cells)
                     + "</tr>")
-    outcome = [esc(base.get("outcome") or "-")] + ([esc(rec.get("outcome") or "ok")] if rec else [])
+    outcome = [esc(data.baseline.outcome or "-")] + ([esc(rec.outcome or "ok")] if rec else [])
     rows.append("<tr><th>outcome</th>" + "".join(f"<td>{o}</td>" for o in outcome) + "</tr>")
     head = "".join(f"<th>{esc(h)}</th>" for h in header)
     return (f"<h2 id=\"comparison\">Go's defaults against the recommendation</h2>\n<p>Medians over the repeats, "
@@ -189,11 +184,10 @@ def _comparison(report: Report) -> str:
             f"<tbody>{''.join(rows)}</tbody></table></div>")
 
 
-def _metric_cell(entry: dict[str, Any], metric: str) -> str:
-    value = (entry.get("metrics") or {}).get(metric)
-    text = esc(metric_value(metric, value))
-    spread = (entry.get("spread") or {}).get(metric)
-    if spread and is_number(spread.get("n")) and spread["n"] > 1 and is_number(value) and not isinstance(value, bool):
+def _metric_cell(entry: Measured, metric: str) -> str:
+    text = esc(metric_value(metric, entry.metrics.get(metric)))
+    spread = spread_of(entry, metric)
+    if spread is not None and entry.number(metric) is not None:
         text += f"<br><small>{esc(spread_text(metric, spread))}</small>"
     return text
 
@@ -244,24 +238,17 @@ def _plots(report: Report) -> str:
     return "\n".join(parts)
 
 
-def _settings(params: dict[str, Any] | None) -> str:
-    return settings_text(params, ("GOGC", "GOMEMLIMIT", "GOMAXPROCS"))
-
-
 def _trials(report: Report) -> str:
     data = report.data
-    trials = data.trials
-    if not trials:
+    if not data.trials:
         return "<h2 id=\"trials\">Trials</h2>\n<p class=\"skipped\">No trial has finished yet.</p>"
-    metrics = [m for m, _ in data.objectives]
-    metrics += [m for m in ("gc_cpu_percent", "peak_memory_bytes") if m not in metrics]
+    metrics = report.trial_metrics()
     columns, _ = report.trial_columns()
     header = ["trial", "result"] + columns + [label(m) for m in metrics] + ["reason"]
-    rec_trial = (data.recommended or {}).get("trial")
-    rows = [_trial_row("baseline", data.baseline, columns, metrics, "base")] if data.baseline else []
-    for trial in trials:
-        klass = "rec" if trial.get("trial") == rec_trial else ""
-        rows.append(_trial_row(trial.get("trial"), trial, columns, metrics, klass))
+    rec = data.tuned
+    rows = [_trial_row("baseline", data.baseline, columns, metrics, "base")]
+    rows += [_trial_row(t.trial, t, columns, metrics, "rec" if rec and t.trial == rec.trial else "")
+             for t in data.trials]
     head = "".join(f"<th>{_breakable(h)}</th>" for h in header)
     shared = report.constant_settings_text()
     shared = f" Every run used {esc(shared)}." if shared else ""
@@ -275,19 +262,12 @@ def _breakable(header: str) -> str:
     return esc(header).replace("GOMEMLIMIT", "GOMEM&shy;LIMIT").replace("GOMAXPROCS", "GOMAX&shy;PROCS")
 
 
-def _trial_row(number: Any, entry: dict[str, Any], columns: list[str], metrics: list[str], klass: str) -> str:
-    params = entry.get("params") or {}
-    if number == "baseline":
-        result = "Go's defaults" + ("" if entry.get("feasible", True) else ", broke a constraint")
-        result += "" if entry.get("outcome") in (None, "ok") else f" ({entry.get('outcome')})"
-    else:
-        result = {"feasible": "feasible", "infeasible": "broke a constraint", "oom": "OOM-killed",
-                  "thrashing": "thrashing", "skipped": "skipped", "failed": f"failed ({entry.get('outcome')})"}[
-            trial_kind(entry)]
-    violated = [k for k, v in (entry.get("violations") or {}).items() if is_number(v) and v > 0]
-    reason = entry.get("reason") or ("violates " + ", ".join(violated) if violated else "")
-    cells = [str(number), result] + [setting_value(n, params.get(n), params) for n in columns]
-    cells += [metric_value(m, (entry.get("metrics") or {}).get(m)) for m in metrics] + [reason]
+def _trial_row(number: int | str, entry: Entry, columns: list[str], metrics: list[str], klass: str) -> str:
+    params = entry.params
+    violated = [k for k, v in (entry.violations or {}).items() if v > 0]
+    reason = entry.reason or ("violates " + ", ".join(violated) if violated else "")
+    cells = [str(number), result_text(entry)] + [format_setting(n, params.get(n), params) for n in columns]
+    cells += [metric_value(m, entry.metrics.get(m)) for m in metrics] + [reason]
     tds = "".join(f"<td>{esc(c)}</td>" for c in cells[:-1]) + f"<td class=\"reason\">{esc(cells[-1])}</td>"
     return f"<tr class=\"{klass}\">{tds}</tr>"
 
@@ -295,17 +275,15 @@ def _trial_row(number: Any, entry: dict[str, Any], columns: list[str], metrics: 
 def _method(report: Report) -> str:
     data = report.data
     info = data.run_info
-    engine = info.get("engine") or {}
     objectives = ", ".join(f"{d} {m}" for m, d in data.objectives) or "-"
-    constraints = data.summary.get("constraints") or []
+    constraints = data.summary.constraints
     rows = [("objectives", objectives),
             ("constraints", "; ".join(constraints) + ("; " if constraints else "") +
              "gctune's own: no OOM kill, no GC thrashing, runnable configuration"),
-            ("rule", (data.recommended or {}).get("rule") or "-"),
-            ("Go toolchain", info.get("go_toolchain") or data.go_version or "unknown"),
-            ("workload image", info.get("image") or "-"),
-            ("engine", f"Docker {engine.get('docker', '?')}, cgroup v{engine.get('cgroup', '?')}, "
-                       f"{engine.get('host_cpus', '?')} host CPUs"),
+            ("rule", data.recommended.rule if data.recommended else "-"),
+            ("Go toolchain", info.go_toolchain or data.go_version or "unknown"),
+            ("workload image", info.image or "-"),
+            ("engine", engine_text(info)),
             ("run directory", str(data.run_dir))]
     facts = "\n".join(f"<dt>{esc(k)}</dt><dd>{esc(v)}</dd>" for k, v in rows)
     shown = [m for m in report.compared_metrics() if m in METRICS]

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from orchestrator.report._analysis import Entry
 from orchestrator.report._format import (
-    SETTING_ORDER, TREND_HEADERS, VERSION_HEADERS, analysis_items, label, metric_value, setting_value, settings_text,
-    trend_rows, version_rows)
-from orchestrator.report._plots import trial_kind
+    TREND_HEADERS, VERSION_HEADERS, analysis_items, engine_text, label, metric_value, noise_word, result_text,
+    trend_rows, trials_text, version_rows)
 from orchestrator.report._report import Report
+from orchestrator.results import Measured
+from orchestrator.spec import DEPLOYED_SETTINGS, RUNTIME_SETTINGS, format_setting, format_settings
 
 _SPECIAL = str.maketrans({c: f"\\{c}" for c in "\\`*_[]<>|#"})
 
@@ -56,17 +58,15 @@ def _headline(report: Report) -> list[str]:
     if head.headroom_text:
         lines.append(f"- Headroom: {md(head.headroom_text)}")
     lines.append(f"- Confidence: **{md(head.confidence.level)}** ({md('; '.join(head.confidence.reasons))})")
-    if head.runner_up:
-        runner = head.runner_up
-        noise = {True: "within noise", False: "clearly worse", None: "noise unknown"}[runner.get("within_noise")]
-        lines.append(f"- Runner-up: trial {md(runner.get('trial'))}, "
-                     f"{md(settings_text(runner.get('params'), ('GOGC', 'GOMEMLIMIT', 'GOMAXPROCS')))} ({noise})")
+    runner = report.data.summary.runner_up
+    if runner:
+        lines.append(f"- Runner-up: trial {md(runner.trial)}, {md(format_settings(runner.params, RUNTIME_SETTINGS))} "
+                     f"({noise_word(runner.within_noise)})")
     production = f" (production: {md(report.production_go)})" if report.production_go else ""
     lines.append(f"- Go version measured: **{md(head.go_version or 'unknown')}**{production}")
     lines.append(f"- Workload: {md(head.workload)}; container: {md(head.container)}")
-    counts = head.trial_counts
-    lines.append(f"- Trials: {counts.get('total', 0)} trials, {counts.get('feasible', 0)} feasible, "
-                 f"{counts.get('infeasible', 0)} broke a constraint")
+    lines.append(f"- Space searched: {md(head.space)}")
+    lines.append(f"- Trials: {md(trials_text(head.trial_counts))}")
     return lines + [""]
 
 
@@ -97,21 +97,17 @@ def _row(cells: list[str]) -> str:
 
 def _comparison(report: Report) -> list[str]:
     data = report.data
-    base = data.baseline
-    rec = data.recommended if (data.recommended or {}).get("trial") != "baseline" else None
-    if not base:
-        return []
+    rec = data.tuned
     header = ["metric", "Go's defaults" + (" (recommended)" if data.recommended and not rec else "")]
-    header += [f"recommended (trial {md(rec.get('trial'))})"] if rec else []
+    header += [f"recommended (trial {md(rec.trial)})"] if rec else []
     lines = ["## Go's defaults against the recommendation", "", "Medians over the repeats.", "", _row(header),
              _row(["---"] * len(header))]
-    for name in SETTING_ORDER:
-        cells = [setting_value(name, (e.get("params") or {}).get(name), e.get("params")) for e in [base] +
-                 ([rec] if rec else [])]
+    entries: list[Measured] = [data.baseline] + ([rec] if rec else [])
+    for name in DEPLOYED_SETTINGS:
+        cells = [format_setting(name, e.params.get(name), e.params) for e in entries]
         lines.append(_row([code(name)] + [md(c) for c in cells]))
     for metric in report.compared_metrics():
-        entries = [base] + ([rec] if rec else [])
-        values = [(e.get("metrics") or {}).get(metric) for e in entries]
+        values = [e.metrics.get(metric) for e in entries]
         if all(v is None for v in values):
             continue
         lines.append(_row([code(metric)] + [md(metric_value(metric, v)) for v in values]))
@@ -162,26 +158,19 @@ def _trials(report: Report) -> list[str]:
     data = report.data
     if not data.trials:
         return ["## Trials", "", "No trial has finished yet.", ""]
-    metrics = [m for m, _ in data.objectives]
-    metrics += [m for m in ("gc_cpu_percent", "peak_memory_bytes") if m not in metrics]
+    metrics = report.trial_metrics()
     columns, _ = report.trial_columns()
     header = ["trial", "result"] + columns + [md(label(m)) for m in metrics]
     shared = report.constant_settings_text()
     lines = ["## Trials", "", "Values are medians over the repeats; the recommended trial is in bold."
              + (f" Every run used {md(shared)}." if shared else ""), "", _row(header), _row(["---"] * len(header))]
-    rec_trial = (data.recommended or {}).get("trial")
-    entries: list[tuple[Any, dict[str, Any]]] = [("baseline", data.baseline)] if data.baseline else []
-    entries += [(t.get("trial"), t) for t in data.trials]
-    for number, entry in entries:
-        params = entry.get("params") or {}
-        result = "Go's defaults" if number == "baseline" else {
-            "feasible": "feasible", "infeasible": "broke a constraint", "oom": "OOM-killed",
-            "thrashing": "thrashing", "skipped": "skipped", "failed": "failed"}[trial_kind(entry)]
-        if number == "baseline" and entry.get("outcome") not in (None, "ok"):
-            result += f" ({entry.get('outcome')})"
-        cells = [md(number), md(result)] + [md(setting_value(n, params.get(n), params)) for n in columns]
-        cells += [md(metric_value(m, (entry.get("metrics") or {}).get(m))) for m in metrics]
-        if number == rec_trial and number != "baseline":
+    rec = data.tuned
+    rows: list[tuple[int | str, Entry]] = [("baseline", data.baseline), *((t.trial, t) for t in data.trials)]
+    for number, entry in rows:
+        params = entry.params
+        cells = [md(number), md(result_text(entry))] + [md(format_setting(n, params.get(n), params)) for n in columns]
+        cells += [md(metric_value(m, entry.metrics.get(m))) for m in metrics]
+        if rec is not None and number == rec.trial:
             cells = [f"**{c}**" for c in cells]
         lines.append(_row(cells))
     return lines + [""]
@@ -190,16 +179,14 @@ def _trials(report: Report) -> list[str]:
 def _method(report: Report) -> list[str]:
     data = report.data
     info = data.run_info
-    engine = info.get("engine") or {}
-    constraints = data.summary.get("constraints") or []
+    constraints = data.summary.constraints
     lines = ["## How this was measured", "",
              f"- Objectives: {md(', '.join(f'{d} {m}' for m, d in data.objectives) or '-')}",
              f"- Constraints: {md('; '.join(constraints) or 'none')} (plus gctune's own: no OOM kill, no GC "
              "thrashing, runnable configuration)",
-             f"- Go toolchain: {md(info.get('go_toolchain') or data.go_version or 'unknown')}; image "
-             f"{code(info.get('image') or '-')}",
-             f"- Engine: Docker {md(engine.get('docker', '?'))}, cgroup v{md(engine.get('cgroup', '?'))}, "
-             f"{md(engine.get('host_cpus', '?'))} host CPUs"]
+             f"- Go toolchain: {md(info.go_toolchain or data.go_version or 'unknown')}; image "
+             f"{code(info.image or '-')}",
+             f"- Engine: {md(engine_text(info))}"]
     skipped = [p for p in report.plots if p.png is None]
     if skipped:
         lines.append("- Figures not drawn: " + "; ".join(f"{md(p.title)}: {md(p.note)}" for p in skipped))

@@ -18,11 +18,16 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter, PercentFormatter
 
-from orchestrator.report._analysis import is_number, memory_bound, pareto_2d
+from orchestrator.report._analysis import is_number, memory_bound, trial_kind
 from orchestrator.report._data import ReportData, TraceRun
-from orchestrator.report._format import MIB, label, setting_value, unit
+from orchestrator.report._format import GO_DEFAULTS_TEXT, label, unit
 from orchestrator.report._importance import Importance
+from orchestrator.results import Measured, Recommendation, TrialRecord
+from orchestrator.spec import format_setting, format_settings, gomemlimit_share
+from orchestrator.stats import pareto_front
+from orchestrator.units import MIB
 
+Params = dict[str, Any]  # a configuration's recorded settings
 DPI = 110
 WIDTH = 9.0  # inches
 
@@ -61,16 +66,6 @@ KINDS: dict[str, _Style] = {
 }
 RECOMMENDED = _Style("recommended", "*", "#1a9850", True, 260)
 BASELINE = _Style("Go's defaults", "D", "#000000", False, 70)
-
-
-def trial_kind(trial: dict[str, Any]) -> str:
-    """feasible | infeasible | oom | thrashing | skipped | failed."""
-    outcome = trial.get("outcome")
-    if outcome in ("oom", "thrashing", "skipped"):
-        return str(outcome)
-    if trial.get("state") != "COMPLETE" or outcome not in (None, "ok"):
-        return "failed"
-    return "feasible" if trial.get("feasible") else "infeasible"
 
 
 def render_plots(data: ReportData, importance: Importance) -> list[Plot]:
@@ -138,9 +133,8 @@ def _scatter(ax: Axes, xs: list[float], ys: list[float], style: _Style, label_: 
                linewidths=1.3, label=label_ or style.label, zorder=3, **kwargs)
 
 
-def _metric_value(entry: dict[str, Any] | None, metric: str) -> float | None:
-    value = ((entry or {}).get("metrics") or {}).get(metric)
-    return float(value) if is_number(value) else None
+def _metric_value(entry: Measured | None, metric: str) -> float | None:
+    return None if entry is None else entry.number(metric)
 
 
 def _axis_label(metric: str) -> str:
@@ -157,14 +151,13 @@ def _scaled(metric: str, value: float) -> float:
 # -- objective against each setting ----------------------------------------------------------------------
 
 
-def _setting_axis(data: ReportData, name: str) -> tuple[Callable[[dict[str, Any]], Any], str, bool]:
+def _setting_axis(data: ReportData, name: str) -> tuple[Callable[[Params], Any], str, bool]:
     """How to place a trial on a setting's axis: value getter, axis label, log scale."""
     space = data.searched_settings().get(name)
     log = isinstance(space, dict) and bool(space.get("log"))
     percent = isinstance(space, dict) and str(space.get("low", "")).strip().endswith("%")
     if name == "GOMEMLIMIT" and percent:
-        return (lambda p: 100 * p["GOMEMLIMIT"] / p["memory"] if is_number(p.get("GOMEMLIMIT"))
-                and is_number(p.get("memory")) else p.get("GOMEMLIMIT")), "GOMEMLIMIT (% of container memory)", log
+        return _gomemlimit_percent, "GOMEMLIMIT (% of container memory)", log
     if name in ("GOMEMLIMIT", "memory"):
         return (lambda p: p[name] / MIB if is_number(p.get(name)) else p.get(name)), f"{name} (MiB)", log
     if name == "cpus":
@@ -188,7 +181,7 @@ def _objective_vs_settings(data: ReportData) -> tuple[Figure | None, str | None]
     for spare in range(len(settings), per_objective * cols):  # empty cells of each objective's last row
         for row in range(len(objectives)):
             axes[row * per_objective * cols + spare].set_visible(False)
-    rec = data.recommended or {}
+    rec = data.tuned
     for row, (metric, direction) in enumerate(objectives):
         for col, name in enumerate(settings):
             ax = axes[row * per_objective * cols + col]
@@ -204,9 +197,15 @@ def _objective_vs_settings(data: ReportData) -> tuple[Figure | None, str | None]
     return figure, None
 
 
-def _setting_panel(ax: Axes, trials: list[dict[str, Any]], rec: dict[str, Any], baseline: dict[str, Any],
-                   metric: str, getter: Callable[[dict[str, Any]], Any], log: bool) -> None:
-    numeric = [getter(t.get("params") or {}) for t in trials]
+def _gomemlimit_percent(params: Params) -> Any:
+    """GOMEMLIMIT as a share of the container memory; the recorded value (None, a word) when there is none."""
+    share = gomemlimit_share(params)
+    return params.get("GOMEMLIMIT") if share is None else share
+
+
+def _setting_panel(ax: Axes, trials: list[TrialRecord], rec: Recommendation | None, baseline: Measured,
+                   metric: str, getter: Callable[[Params], Any], log: bool) -> None:
+    numeric = [getter(t.params) for t in trials]
     known = [x for x in numeric if is_number(x)]
     numeric = [x if is_number(x) or x is not None else "none" for x in numeric]
     words = sorted({str(x) for x in numeric if not is_number(x)})
@@ -234,7 +233,7 @@ def _setting_panel(ax: Axes, trials: list[dict[str, Any]], rec: dict[str, Any], 
     base = _metric_value(baseline, metric)
     if base is not None:
         ax.axhline(_scaled(metric, base), color="black", linestyle="--", linewidth=1, label="Go's defaults")
-    rec_x = getter(rec.get("params") or {}) if rec and rec.get("trial") != "baseline" else None
+    rec_x = getter(rec.params) if rec is not None else None
     rec_y = _metric_value(rec, metric)
     if rec_x is not None and rec_y is not None:
         _scatter(ax, [rec_x if is_number(rec_x) else slot.get(str(rec_x), high)], [_scaled(metric, rec_y)],
@@ -290,7 +289,7 @@ def _cpu_vs_memory(data: ReportData) -> tuple[Figure | None, str | None]:
         points[kind][0].append(x / MIB)
         points[kind][1].append(y)
         if kind == "feasible":
-            feasible.append((x / MIB, y, trial.get("trial")))
+            feasible.append((x / MIB, y, trial.trial))
     base_x, base_y = _metric_value(data.baseline, x_metric), _metric_value(data.baseline, y_metric)
     if not points and base_x is None:
         return None, "Not drawn: no run measured both GC CPU and peak memory."
@@ -301,7 +300,7 @@ def _cpu_vs_memory(data: ReportData) -> tuple[Figure | None, str | None]:
         ax.annotate(str(number), (x, y), xytext=(4, 3), textcoords="offset points", fontsize=7, color="#333333")
     if base_x is not None and base_y is not None:
         _scatter(ax, [base_x / MIB], [base_y], BASELINE)
-    front = pareto_2d(feasible)
+    front = sorted(pareto_front(feasible, lambda p: p[:2], ("minimize", "minimize")))
     if len(front) > 1:
         ax.plot([p[0] for p in front], [p[1] for p in front], drawstyle="steps-post", linestyle="--",
                 color="#1f4e99", linewidth=1.2, label="Pareto front of these two (feasible trials)")
@@ -310,7 +309,7 @@ def _cpu_vs_memory(data: ReportData) -> tuple[Figure | None, str | None]:
     if rx is not None and ry is not None:
         _scatter(ax, [rx / MIB], [ry], RECOMMENDED)
     bound = memory_bound(data)
-    memory = (data.baseline.get("params") or {}).get("memory")
+    memory = data.baseline.params.get("memory")
     xs_all = [x for xs, _ in points.values() for x in xs] + ([base_x / MIB] if base_x else [])
     right = max(xs_all + ([bound[0] / MIB * 1.08] if bound else []))
     if bound:
@@ -319,7 +318,7 @@ def _cpu_vs_memory(data: ReportData) -> tuple[Figure | None, str | None]:
                    linewidth=0)
     if is_number(memory) and memory / MIB <= right * 1.5:
         ax.axvline(memory / MIB, color="black", linestyle="-", linewidth=1.5, label=f"container memory "
-                   f"({setting_value('memory', memory)})")
+                   f"({format_setting('memory', memory)})")
     ax.set_xlim(left=0, right=max(right * 1.05, (memory / MIB * 1.03) if is_number(memory)
                                   and memory / MIB <= right * 1.5 else 0))
     ax.set_ylim(bottom=0)
@@ -337,17 +336,14 @@ def _cpu_vs_memory(data: ReportData) -> tuple[Figure | None, str | None]:
 def _heap_over_time(data: ReportData) -> tuple[Figure | None, str | None]:
     panels: list[tuple[str, TraceRun, dict[str, Any]]] = []
     base_runs = [r for r in data.traces.get("baseline", []) if r.cycles]
-    rec = data.recommended
+    rec = data.tuned
     if base_runs:
-        panels.append(("Go's defaults (GOGC=100, no GOMEMLIMIT)" + _outcome_note(data.baseline), base_runs[0],
-                       data.baseline.get("params") or {}))
-    if rec is not None and rec.get("trial") != "baseline":
-        rec_runs = [r for r in data.traces.get("recommended", []) if r.cycles]
-        if rec_runs:
-            panels.append((f"recommended, trial {rec.get('trial')} "
-                           f"(GOGC={rec['params'].get('GOGC')}, GOMEMLIMIT="
-                           f"{setting_value('GOMEMLIMIT', rec['params'].get('GOMEMLIMIT'), rec['params'])})",
-                           rec_runs[0], rec.get("params") or {}))
+        panels.append((f"Go's defaults ({GO_DEFAULTS_TEXT})" + _outcome_note(data.baseline), base_runs[0],
+                       data.baseline.params))
+    rec_runs = [r for r in data.traces.get("recommended", []) if r.cycles] if rec else []
+    if rec is not None and rec_runs:
+        panels.append((f"recommended, trial {rec.trial} ({format_settings(rec.params, ('GOGC', 'GOMEMLIMIT'))})",
+                       rec_runs[0], rec.params))
     if not panels:
         return None, "Not drawn: no gctrace with GC cycles was found for Go's defaults or the recommendation."
     figure, axes = _figure(len(panels), 1, height=3.4, sharex=True, sharey=True)
@@ -361,8 +357,8 @@ def _heap_over_time(data: ReportData) -> tuple[Figure | None, str | None]:
     return figure, None
 
 
-def _outcome_note(entry: dict[str, Any]) -> str:
-    outcome = entry.get("outcome")
+def _outcome_note(entry: Measured) -> str:
+    outcome = entry.outcome
     return "" if outcome in (None, "ok") else f" [{KINDS.get(outcome, KINDS['failed']).label}]"
 
 
@@ -385,9 +381,10 @@ def _heap_panel(ax: Axes, run: TraceRun, params: dict[str, Any]) -> None:
     memory = params.get("memory")
     if is_number(memory):
         ax.axhline(memory / MIB, color="black", linestyle="-", linewidth=1.6, label="container memory")
-    if run.window:
-        ax.axvspan(*run.window, facecolor="#e8e8e8", edgecolor="none", zorder=0, label="measurement window")
-        for edge in run.window:
+    span = run.window_span
+    if span:
+        ax.axvspan(*span, facecolor="#e8e8e8", edgecolor="none", zorder=0, label="measurement window")
+        for edge in span:
             ax.axvline(edge, color="#888888", linestyle=":", linewidth=0.9, zorder=0)
     ax.set_ylim(bottom=0)
     ax.grid(True, linestyle=":", linewidth=0.6)
@@ -401,11 +398,11 @@ def _pauses(data: ReportData) -> tuple[Figure | None, str | None]:
     base = [c.pause_ms for r in data.traces.get("baseline", []) for c in r.window_cycles()]
     if base:
         groups.append(("Go's defaults", base))
-    rec = data.recommended
-    if rec is not None and rec.get("trial") != "baseline":
+    rec = data.tuned
+    if rec is not None:
         ours = [c.pause_ms for r in data.traces.get("recommended", []) for c in r.window_cycles()]
         if ours:
-            groups.append((f"recommended (trial {rec.get('trial')})", ours))
+            groups.append((f"recommended (trial {rec.trial})", ours))
     if not groups:
         return None, "Not drawn: no GC cycle was traced in a measurement window."
     figure, (ax,) = _figure(height=3.8)
@@ -435,7 +432,7 @@ def _pauses(data: ReportData) -> tuple[Figure | None, str | None]:
 
 
 def _history(data: ReportData) -> tuple[Figure | None, str | None]:
-    trials = sorted(data.trials, key=lambda t: t.get("trial", 0))
+    trials = sorted(data.trials, key=lambda t: t.trial)
     if not trials or not data.objectives:
         return None, "Not drawn: no trial has finished yet."
     figure, axes = _figure(len(data.objectives), 1, height=3.4, sharex=True)
@@ -448,23 +445,23 @@ def _history(data: ReportData) -> tuple[Figure | None, str | None]:
                 continue
             kind = trial_kind(trial)
             groups.setdefault(kind, ([], []))
-            groups[kind][0].append(trial["trial"])
+            groups[kind][0].append(trial.trial)
             groups[kind][1].append(_scaled(metric, y))
             if kind == "feasible":
                 better = best is None or (y < best if direction == "minimize" else y > best)
                 best = y if better else best
             if best is not None:
-                best_x.append(trial["trial"])
+                best_x.append(trial.trial)
                 best_y.append(_scaled(metric, best))
         for kind, (xs, ys) in groups.items():
             _scatter(ax, xs, ys, KINDS[kind])
         if best_x:
             ax.plot(best_x, best_y, drawstyle="steps-post", color="#1a9850", linewidth=1.6, linestyle="-",
                     label="best feasible so far" + (" (each objective alone)" if len(data.objectives) > 1 else ""))
-        rec = data.recommended or {}
+        rec = data.tuned
         rec_y = _metric_value(rec, metric)
-        if isinstance(rec.get("trial"), int) and rec_y is not None:
-            _scatter(ax, [rec["trial"]], [_scaled(metric, rec_y)], RECOMMENDED)
+        if rec is not None and rec_y is not None:
+            _scatter(ax, [rec.trial], [_scaled(metric, rec_y)], RECOMMENDED)
         base = _metric_value(data.baseline, metric)
         if base is not None:
             ax.axhline(_scaled(metric, base), color="black", linestyle="--", linewidth=1, label="Go's defaults")
@@ -483,15 +480,15 @@ def _history(data: ReportData) -> tuple[Figure | None, str | None]:
 
 def _trend(data: ReportData) -> tuple[Figure | None, str | None]:
     nights = data.nights
-    metric = nights[-1]["objective"]
+    metric = nights[-1].objective
     figure, (top, bottom) = _figure(2, 1, height=3.2, sharex=True)
     xs = list(range(1, len(nights) + 1))
-    for key, style, name in (("objective_values", RECOMMENDED, "at the recommendation"),
-                             ("baseline_values", BASELINE, "at Go's defaults")):
-        _ranged(top, xs, [[_scaled(metric, v) for v in n[key]] for n in nights], style, name)
-    _ranged(bottom, xs, [[v / 2**20 for v in n["peak_memory_values"]] for n in nights], RECOMMENDED,
+    for values, style, name in (([n.objective_values for n in nights], RECOMMENDED, "at the recommendation"),
+                                ([n.baseline_values for n in nights], BASELINE, "at Go's defaults")):
+        _ranged(top, xs, [[_scaled(metric, v) for v in night] for night in values], style, name)
+    _ranged(bottom, xs, [[v / MIB for v in n.peak_memory_values] for n in nights], RECOMMENDED,
             "peak memory at the recommendation")
-    bad = [x for x, n in zip(xs, nights) if n["verdict"] == "regression"]
+    bad = [x for x, n in zip(xs, nights) if n.regression]
     for ax in (top, bottom):
         for x in bad:
             ax.axvline(x, color="#d73027", linestyle=":", linewidth=1.2)
@@ -501,7 +498,7 @@ def _trend(data: ReportData) -> tuple[Figure | None, str | None]:
     top.set_ylabel(_axis_label(metric))
     bottom.set_ylabel("peak memory (MiB)")
     bottom.set_xlabel("night")
-    bottom.set_xticks(xs, [n["date"][:10] + "\n" + n["run_id"][-4:] for n in nights], fontsize=7)
+    bottom.set_xticks(xs, [n.date[:10] + "\n" + n.run_id[-4:] for n in nights], fontsize=7)
     _legend(figure, [top, bottom])
     return figure, None
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from orchestrator.report._data import ReportData
-from orchestrator.report._format import SETTING_ORDER, settings_text
+from orchestrator.spec import DEPLOYED_SETTINGS, SETTING_NAMES, format_settings
 from orchestrator.report._headline import Headline, build_headline
 from orchestrator.report._importance import Importance, compute_importance
 from orchestrator.report._plots import Plot, render_plots
@@ -19,6 +19,7 @@ SCHEMA_VERSION = 1
 COMPARED_METRICS = ("gc_cpu_percent", "peak_memory_bytes", "peak_heap_bytes", "gc_cycles", "pause_ms_total",
                     "pause_ms_max", "throughput_ops_per_s", "latency_p50_ms", "latency_p99_ms",
                     "latency_p999_ms", "gc_limiter_engaged", "gomaxprocs", "effective_cpus")
+TRIAL_METRICS = ("gc_cpu_percent", "peak_memory_bytes")
 
 
 @dataclass
@@ -40,34 +41,41 @@ class Report:
 
     def constant_settings_text(self) -> str:
         """``GOMAXPROCS=auto, cpus=1, memory=256MiB``: what every trial shared."""
-        return settings_text(self.trial_columns()[1]) if self.trial_columns()[1] else ""
+        constant = self.trial_columns()[1]
+        return format_settings(constant) if constant else ""
 
     def compared_metrics(self) -> list[str]:
         """The metrics of the comparison table: the objectives first, then the usual suspects."""
         names = [m for m, _ in self.data.objectives]
         return names + [m for m in COMPARED_METRICS if m not in names]
 
+    def trial_metrics(self) -> list[str]:
+        """The metrics of the trials table: the objectives, then GC CPU and peak memory."""
+        names = [m for m, _ in self.data.objectives]
+        return names + [m for m in TRIAL_METRICS if m not in names]
+
     def trial_columns(self) -> tuple[list[str], dict[str, Any]]:
-        """The settings that differ between the baseline and the trials (table columns), and the rest."""
-        entries = ([self.data.baseline] if self.data.baseline else []) + self.data.trials
+        """The settings that differ between the baseline and the trials (table columns), and the deployed
+        settings every run shared."""
+        entries = [self.data.baseline, *self.data.trials]
         varying, constant = [], {}
-        for name in SETTING_ORDER:
-            values = {repr((e.get("params") or {}).get(name)) for e in entries}
+        for name in SETTING_NAMES:
+            values = {repr(e.params.get(name)) for e in entries}
             if len(values) > 1 or name in ("GOGC", "GOMEMLIMIT"):
                 varying.append(name)
-            elif entries:
-                constant[name] = (entries[0].get("params") or {}).get(name)
+            elif name in DEPLOYED_SETTINGS:
+                constant[name] = entries[0].params.get(name)
         return varying, constant
 
     def to_dict(self, files: dict[str, str | None] | None = None) -> dict[str, Any]:
         """The report's data, for report.json."""
-        info = self.data.run_info
+        info, summary = self.data.run_info, self.data.summary
         return {
             "schema_version": SCHEMA_VERSION,
             "generated_at": self.generated_at,
             "experiment": self.data.experiment,
             "run_id": self.data.run_id,
-            "finished": bool(self.data.summary.get("finished")),
+            "finished": summary.finished,
             "go_version_measured": self.data.go_version,
             "production_go": self.production_go,
             "headline": self.headline.to_dict(),
@@ -76,11 +84,10 @@ class Report:
             "plots": [{"name": p.name, "title": p.title, "caption": p.caption, "file": self.plot_path(p),
                        "note": p.note} for p in self.plots],
             "importance": self.importance.to_dict(),
-            "objectives": self.data.summary.get("objectives") or [],
-            "constraints": self.data.summary.get("constraints") or [],
-            "run": {"image": info.get("image"), "go_toolchain": info.get("go_toolchain"),
-                    "gctune_version": info.get("gctune_version"), "engine": info.get("engine"),
-                    "started": info.get("started")},
+            "objectives": [o.to_dict() for o in summary.objectives],
+            "constraints": summary.constraints,
+            "run": {"image": info.image, "go_toolchain": info.go_toolchain, "gctune_version": info.gctune_version,
+                    "engine": info.engine.to_dict(), "started": info.started},
             "files": files or {},
         }
 

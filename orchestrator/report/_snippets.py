@@ -7,14 +7,14 @@ with a B/KiB/MiB/GiB/TiB suffix); a comment gives it in MiB and as a share of th
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from orchestrator.report._analysis import gomemlimit_percent, is_number
+from orchestrator.report._analysis import is_number
 from orchestrator.report._data import ReportData
-from orchestrator.report._format import mib
-
-MIB = 2**20
+from orchestrator.spec import go_env, gomemlimit_share
+from orchestrator.units import format_docker_size, format_k8s_memory, format_mib
 
 
 @dataclass(frozen=True)
@@ -31,39 +31,28 @@ class Snippet:
         return asdict(self)
 
 
-def go_env(params: dict[str, Any]) -> dict[str, str]:
-    """The Go runtime variables to set: GOGC always, GOMEMLIMIT and GOMAXPROCS when the setting has one."""
-    env = {"GOGC": str(params.get("GOGC", 100))}
-    if is_number(params.get("GOMEMLIMIT")):
-        env["GOMEMLIMIT"] = str(int(params["GOMEMLIMIT"]))
-    if params.get("GOMAXPROCS") not in (None, "auto"):
-        env["GOMAXPROCS"] = str(params["GOMAXPROCS"])
-    return env
-
-
 def build_snippets(data: ReportData) -> list[Snippet]:
     """The snippets for the recommendation (or, when there is none, for nothing: an empty list)."""
     rec = data.recommended
     if rec is None:
         return []
-    params = rec.get("params") or {}
-    defaults = rec.get("trial") == "baseline"
+    params = rec.params
     env = go_env(params)
     origin = ("Go's defaults measured best; GOGC=100 is the default, written out so a later change is visible"
-              if defaults else f"settings of trial {rec.get('trial')} ({rec.get('rule')})")
+              if rec.is_baseline else f"settings of trial {rec.trial} ({rec.rule})")
     return [_env_file(env, params, origin), _dockerfile(env, params, origin),
             _kubernetes(env, params, origin, data.experiment), _systemd(env, params, origin)]
 
 
-def _limit_comment(params: dict[str, Any]) -> str:
-    share = gomemlimit_percent(params)
-    text = mib(params["GOMEMLIMIT"])
+def _limit_comment(params: Mapping[str, Any]) -> str:
+    share = gomemlimit_share(params)
+    text = format_mib(params["GOMEMLIMIT"])
     if share is not None:
-        text += f" = {share:.1f}% of the {mib(params['memory'])} memory limit"
+        text += f" = {share:.1f}% of the {format_mib(params['memory'])} memory limit"
     return text
 
 
-def _comments(env: dict[str, str], params: dict[str, Any], origin: str) -> list[str]:
+def _comments(env: dict[str, str], params: Mapping[str, Any], origin: str) -> list[str]:
     lines = [f"# gctune: {origin}"]
     if "GOMEMLIMIT" in env:
         lines.append(f"# GOMEMLIMIT {_limit_comment(params)}; recompute it if you change the memory limit")
@@ -72,14 +61,14 @@ def _comments(env: dict[str, str], params: dict[str, Any], origin: str) -> list[
     return lines
 
 
-def _env_file(env: dict[str, str], params: dict[str, Any], origin: str) -> Snippet:
+def _env_file(env: dict[str, str], params: Mapping[str, Any], origin: str) -> Snippet:
     text = "\n".join(_comments(env, params, origin) + [f"{k}={v}" for k, v in env.items()]) + "\n"
     return Snippet("env file", "gc.env", "sh",
                    "KEY=VALUE lines for `docker run --env-file`, Compose `env_file:` or systemd "
                    "`EnvironmentFile=`; values in bytes so every reader parses them alike.", text)
 
 
-def _dockerfile(env: dict[str, str], params: dict[str, Any], origin: str) -> Snippet:
+def _dockerfile(env: dict[str, str], params: Mapping[str, Any], origin: str) -> Snippet:
     lines = _comments(env, params, origin)
     limits = _docker_limits(params)
     if limits:
@@ -90,26 +79,13 @@ def _dockerfile(env: dict[str, str], params: dict[str, Any], origin: str) -> Sni
                    "with must still be given at run time.", "\n".join(lines) + "\n")
 
 
-def _docker_limits(params: dict[str, Any]) -> str:
+def _docker_limits(params: Mapping[str, Any]) -> str:
     parts = []
     if is_number(params.get("cpus")):
         parts.append(f"--cpus {params['cpus']:g}")
     if is_number(params.get("memory")):
-        parts.append(f"--memory {_docker_size(params['memory'])}")
+        parts.append(f"--memory {format_docker_size(params['memory'])}")
     return " ".join(parts)
-
-
-def _docker_size(num_bytes: float) -> str:
-    return f"{int(num_bytes) // MIB}m" if int(num_bytes) % MIB == 0 else f"{int(num_bytes)}b"
-
-
-def k8s_quantity_memory(num_bytes: float) -> str:
-    """A Kubernetes memory quantity: ``256Mi`` when whole MiB, else plain bytes."""
-    value = int(num_bytes)
-    for suffix, scale in (("Gi", 2**30), ("Mi", MIB), ("Ki", 2**10)):
-        if value % scale == 0 and value >= scale:
-            return f"{value // scale}{suffix}"
-    return str(value)
 
 
 def k8s_quantity_cpu(cpus: float) -> str:
@@ -118,14 +94,14 @@ def k8s_quantity_cpu(cpus: float) -> str:
     return str(millis // 1000) if millis % 1000 == 0 else f"{millis}m"
 
 
-def _kubernetes(env: dict[str, str], params: dict[str, Any], origin: str, name: str) -> Snippet:
+def _kubernetes(env: dict[str, str], params: Mapping[str, Any], origin: str, name: str) -> Snippet:
     lines = [f"# gctune: {origin}", "# Merge into the container entry of your Pod template "
              "(spec.template.spec.containers[]).", f"name: {_yaml_name(name)}"]
     limits = []
     if is_number(params.get("cpus")):
         limits.append(f"    cpu: \"{k8s_quantity_cpu(params['cpus'])}\"")
     if is_number(params.get("memory")):
-        limits.append(f"    memory: \"{k8s_quantity_memory(params['memory'])}\"")
+        limits.append(f"    memory: \"{format_k8s_memory(params['memory'])}\"")
     if limits:
         lines += ["resources:", "  limits:    # requests default to these when left out"] + limits
     lines.append("env:")
@@ -151,7 +127,7 @@ def _yaml_name(name: str) -> str:
     return cleaned or "app"
 
 
-def _systemd(env: dict[str, str], params: dict[str, Any], origin: str) -> Snippet:
+def _systemd(env: dict[str, str], params: Mapping[str, Any], origin: str) -> Snippet:
     lines = _comments(env, params, origin) + ["[Service]",
                                               "Environment=" + " ".join(f"{k}={v}" for k, v in env.items())]
     if is_number(params.get("memory")):

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from orchestrator.report._analysis import (
-    NEIGHBOUR_TOLERANCE, default_gomaxprocs, is_number, memory_bound, neighbours, overlaps, parse_go_version,
-    repeats_of,
-)
+    NEIGHBOUR_TOLERANCE, UNSET, default_gomaxprocs, go_release, is_number, memory_bound, neighbours, spread_of)
 from orchestrator.report._data import ReportData
-from orchestrator.report._format import label, metric_value, mib, settings_text
+from orchestrator.report._format import GO_DEFAULTS_TEXT, interval_text, label
+from orchestrator.results import TrialRecord
+from orchestrator.spec import RUNTIME_SETTINGS, format_settings
+from orchestrator.units import format_mib
 
 SMALL_HEADROOM_PERCENT = 15.0  # GOGC=off needs room between GOMEMLIMIT and the container limit
 NEAR_BOUND = 0.05  # a peak within 5% of a memory bound is "close"
@@ -38,41 +39,45 @@ def find_warnings(data: ReportData, production_go: str | None = None) -> list[Re
     return sorted(found, key=lambda w: w.severity != "warning")
 
 
-def _trial_ref(trial: dict[str, Any]) -> str:
-    params = trial.get("params") or {}
-    return f"trial {trial.get('trial')} ({settings_text(params, ('GOGC', 'GOMEMLIMIT', 'GOMAXPROCS'))})"
+class _Configured(Protocol):
+    """A trial, the runner-up or the nearest miss: a number and its settings."""
+
+    trial: int
+    params: Any
 
 
-def _near(data: ReportData) -> list[dict[str, Any]]:
+def _trial_ref(trial: _Configured) -> str:
+    return f"trial {trial.trial} ({format_settings(trial.params, RUNTIME_SETTINGS)})"
+
+
+def _near(data: ReportData) -> list[TrialRecord]:
     rec = data.recommended
-    if rec is None:
-        return []
-    return neighbours(data, rec.get("params") or {}, exclude=rec.get("trial"))
+    return [] if rec is None else neighbours(data, rec.params, exclude=rec.trial)
 
 
 def _unfinished(data: ReportData, _: str | None) -> list[ReportWarning]:
-    if data.summary.get("finished"):
+    if data.summary.finished:
         return []
-    counts = data.summary.get("trial_counts") or {}
     return [ReportWarning("run_unfinished", "warning",
-                          f"The run stopped before its trial budget ({counts.get('total', 0)} trials so far); "
-                          "this report covers only those. Resume it with `gctune run --resume` for the rest.")]
+                          f"The run stopped before its trial budget ({data.summary.trial_counts.get('total', 0)} "
+                          "trials so far); this report covers only those. Resume it with `gctune run --resume` "
+                          "for the rest.")]
 
 
 def _no_feasible(data: ReportData, _: str | None) -> list[ReportWarning]:
     if data.recommended is not None:
         return []
-    miss = (data.summary.get("no_feasible") or {}).get("nearest_miss")
+    miss = data.summary.no_feasible.nearest_miss if data.summary.no_feasible else None
     text = "No configuration met every constraint."
     if miss:
-        text += f" The nearest miss, {_trial_ref(miss)}, violated {', '.join(miss.get('violated') or {})}."
+        text += f" The nearest miss, {_trial_ref(miss)}, violated {', '.join(miss.violated)}."
     return [ReportWarning("no_feasible", "warning", text + " Loosen a constraint, widen the space or give the "
                           "container more memory.")]
 
 
 def _limiter(data: ReportData, _: str | None) -> list[ReportWarning]:
     rec = data.recommended
-    if rec is None or not (rec.get("metrics") or {}).get("gc_limiter_engaged"):
+    if rec is None or not rec.metrics.get("gc_limiter_engaged"):
         return []
     return [ReportWarning("gc_limiter_engaged", "warning",
                           "The GC CPU limiter engaged in the recommended configuration: the heap was pressed "
@@ -82,8 +87,7 @@ def _limiter(data: ReportData, _: str | None) -> list[ReportWarning]:
 
 
 def _thrashing_nearby(data: ReportData, _: str | None) -> list[ReportWarning]:
-    bad = [t for t in _near(data) if t.get("outcome") == "thrashing" or (t.get("metrics") or {}).get(
-        "gc_limiter_engaged")]
+    bad = [t for t in _near(data) if t.outcome == "thrashing" or t.metrics.get("gc_limiter_engaged")]
     if not bad:
         return []
     return [ReportWarning("thrashing_nearby", "warning",
@@ -93,14 +97,13 @@ def _thrashing_nearby(data: ReportData, _: str | None) -> list[ReportWarning]:
 
 
 def _gogc_off_headroom(data: ReportData, _: str | None) -> list[ReportWarning]:
-    rec = data.recommended
-    headroom = data.summary.get("headroom") or {}
-    if rec is None or (rec.get("params") or {}).get("GOGC") != "off":
+    rec, headroom = data.recommended, data.summary.headroom
+    if rec is None or rec.params.get("GOGC") != "off":
         return []
-    percent = headroom.get("gomemlimit_headroom_percent")
-    if is_number(percent) and percent >= SMALL_HEADROOM_PERCENT:
+    percent = headroom.gomemlimit_headroom_percent if headroom else None
+    if percent is not None and percent >= SMALL_HEADROOM_PERCENT:
         return []
-    room = "unknown" if not is_number(percent) else f"only {percent:.0f}%"
+    room = "unknown" if percent is None else f"only {percent:.0f}%"
     return [ReportWarning("gogc_off_small_headroom", "warning",
                           f"GOGC=off is recommended with {room} between GOMEMLIMIT and the container memory "
                           f"(less than {SMALL_HEADROOM_PERCENT:.0f}%). With GOGC=off the heap grows right up to "
@@ -109,7 +112,7 @@ def _gogc_off_headroom(data: ReportData, _: str | None) -> list[ReportWarning]:
 
 
 def _oom_nearby(data: ReportData, _: str | None) -> list[ReportWarning]:
-    ooms = [t for t in _near(data) if t.get("outcome") == "oom"]
+    ooms = [t for t in _near(data) if t.outcome == "oom"]
     if not ooms:
         return []
     return [ReportWarning("oom_nearby", "warning",
@@ -122,33 +125,32 @@ def _memory_bound(data: ReportData, _: str | None) -> list[ReportWarning]:
     if rec is None or bound is None:
         return []
     limit, text = bound
-    spread = (rec.get("spread") or {}).get("peak_memory_bytes") or {}
-    peak = (rec.get("metrics") or {}).get("peak_memory_bytes")
-    if is_number(spread.get("max")) and spread["max"] > limit:
+    spread = rec.spread.get("peak_memory_bytes")
+    peak = rec.number("peak_memory_bytes")
+    if spread is not None and spread.max > limit:
         return [ReportWarning("peak_over_bound_in_a_run", "warning",
                               f"The median peak memory meets '{text}', but one run of the recommendation peaked "
-                              f"at {mib(spread['max'])}, over the bound.")]
-    if is_number(peak) and peak > limit * (1 - NEAR_BOUND):
+                              f"at {format_mib(spread.max)}, over the bound.")]
+    if peak is not None and peak > limit * (1 - NEAR_BOUND):
         return [ReportWarning("peak_near_bound", "note",
-                              f"Peak memory ({mib(peak)}) is within {NEAR_BOUND:.0%} of the bound '{text}'.")]
+                              f"Peak memory ({format_mib(peak)}) is within {NEAR_BOUND:.0%} of the bound '{text}'.")]
     return []
 
 
 def _gomaxprocs(data: ReportData, _: str | None) -> list[ReportWarning]:
-    rec = data.recommended or data.baseline
-    params = (rec or {}).get("params") or {}
+    params = (data.recommended or data.baseline).params
     cpus, gomaxprocs = params.get("cpus"), params.get("GOMAXPROCS")
     if not is_number(cpus):
         return []
-    version = parse_go_version(data.go_version)
-    host = (data.run_info.get("engine") or {}).get("host_cpus")
-    if gomaxprocs not in (None, "auto"):
+    release = go_release(data.go_version)
+    host = data.run_info.engine.host_cpus
+    if gomaxprocs not in UNSET:
         if is_number(gomaxprocs) and gomaxprocs > cpus:
             return [ReportWarning("gomaxprocs_above_quota", "note",
                                   f"GOMAXPROCS={gomaxprocs} is above the {cpus:g}-CPU limit: Ps compete for the "
                                   "quota and the kernel throttles the process.")]
         return []
-    if version is not None and version < (1, 25):
+    if release is not None and release < (1, 25):
         return [ReportWarning("gomaxprocs_ignores_quota", "warning",
                               f"Before Go 1.25, GOMAXPROCS ignores the container's {cpus:g}-CPU limit and equals "
                               f"the node's CPU count ({host or 'unknown'} here, often far more in production). "
@@ -172,7 +174,7 @@ def _go_version(data: ReportData, production_go: str | None) -> list[ReportWarni
                               "recorded; GC pacing differs between Go releases.")]
     if production_go is None:
         return []
-    ours, theirs = parse_go_version(measured), parse_go_version(production_go)
+    ours, theirs = go_release(measured), go_release(production_go)
     if ours is None or theirs is None or ours == theirs:
         return []
     return [ReportWarning("go_version_differs", "warning",
@@ -182,9 +184,7 @@ def _go_version(data: ReportData, production_go: str | None) -> list[ReportWarni
 
 
 def _single_repeat(data: ReportData, _: str | None) -> list[ReportWarning]:
-    rec = data.recommended
-    metric = data.objectives[0][0] if data.objectives else None
-    repeats = repeats_of(rec, metric) if rec else repeats_of(data.baseline, metric)
+    repeats = (data.recommended or data.baseline).repeats
     if repeats is None or repeats >= 2:
         return []
     return [ReportWarning("single_repeat", "warning",
@@ -193,23 +193,20 @@ def _single_repeat(data: ReportData, _: str | None) -> list[ReportWarning]:
 
 
 def _saving_noise(data: ReportData, _: str | None) -> list[ReportWarning]:
-    rec = data.recommended
-    if rec is None or rec.get("trial") == "baseline" or not data.objectives:
-        return []
-    metric, _direction = data.objectives[0]
-    ours, base = (rec.get("spread") or {}).get(metric), (data.baseline.get("spread") or {}).get(metric)
-    if not ours or not base or ours.get("n", 0) < 2 or base.get("n", 0) < 2 or not overlaps(ours, base):
+    rec = data.tuned
+    metric = data.first_metric
+    ours, base = spread_of(rec, metric), spread_of(data.baseline, metric)
+    if ours is None or base is None or not ours.overlaps(base):
         return []
     return [ReportWarning("saving_within_noise", "warning",
-                          f"The runs of the recommendation ({metric_value(metric, ours['ci_low'])} to "
-                          f"{metric_value(metric, ours['ci_high'])}) overlap those of Go's defaults "
-                          f"({metric_value(metric, base['ci_low'])} to {metric_value(metric, base['ci_high'])}) "
-                          f"in {label(metric)}: the difference may be noise. More repeats would tell.")]
+                          f"The median {label(metric)} of the recommendation ({interval_text(metric, ours)}) "
+                          f"and of Go's defaults ({interval_text(metric, base)}) are within noise: the two "
+                          "intervals overlap, so the difference may be noise. More repeats would tell.")]
 
 
 def _runner_up(data: ReportData, _: str | None) -> list[ReportWarning]:
-    runner = data.summary.get("runner_up") or {}
-    if not runner.get("within_noise"):
+    runner = data.summary.runner_up
+    if runner is None or not runner.within_noise:
         return []
     return [ReportWarning("runner_up_within_noise", "note",
                           f"The runner-up, {_trial_ref(runner)}, is within noise of the recommendation: on this "
@@ -218,10 +215,10 @@ def _runner_up(data: ReportData, _: str | None) -> list[ReportWarning]:
 
 def _baseline_infeasible(data: ReportData, _: str | None) -> list[ReportWarning]:
     base = data.baseline
-    if not base or base.get("feasible", True):
+    if base.feasible:
         return []
-    broken = [k for k, v in (base.get("violations") or {}).items() if is_number(v) and v > 0]
+    broken = [k for k, v in base.violations.items() if v > 0]
     return [ReportWarning("baseline_infeasible", "note",
-                          "Go's defaults (GOGC=100, no GOMEMLIMIT) break " + (", ".join(f"'{b}'" for b in broken)
+                          f"Go's defaults ({GO_DEFAULTS_TEXT}) break " + (", ".join(f"'{b}'" for b in broken)
                                                                            or "a constraint") +
                           ", so they are no safe choice for this workload and container.")]
