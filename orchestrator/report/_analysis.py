@@ -8,7 +8,7 @@ from typing import Any
 
 from orchestrator.goversions import find_go_version
 from orchestrator.report._data import ReportData
-from orchestrator.results import Baseline, Measured, Recommendation, TrialRecord
+from orchestrator.results import Baseline, Measured, Recommendation, TrialRecord, is_number
 from orchestrator.spec import parse_constraint
 from orchestrator.stats import Spread
 
@@ -16,10 +16,6 @@ NEIGHBOUR_TOLERANCE = 0.25  # settings within +-25% of the recommendation's coun
 UNSET = (None, "auto", "none")  # how a setting left at its default is recorded
 Entry = Baseline | TrialRecord | Recommendation  # a measured configuration judged against the constraints
 
-
-def is_number(value: Any) -> bool:
-    """A finite int or float that is not a bool (settings are numbers or words such as ``off``)."""
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def go_release(text: str | None) -> tuple[int, int] | None:
