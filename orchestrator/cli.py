@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import signal
 import sys
+import traceback
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -282,8 +284,14 @@ def _parse_overrides(items: tuple[str, ...]) -> dict[str, str]:
     return pairs
 
 
+DEBUG_ENV = "GCTUNE_DEBUG"  # set to 1 to see the traceback of an unexpected error
+
+
 def main(argv: list[str] | None = None) -> Any:
-    """Entry point: typed errors become a one-line message and their exit code, never a traceback."""
+    """Entry point: typed errors become a one-line message and their exit code, never a traceback.
+
+    Bad input is refused where it is read, as a typed error (exit 2). Anything else is a bug in
+    gctune: it still exits 1, with one line saying so and the traceback only under GCTUNE_DEBUG=1."""
     signal.signal(signal.SIGTERM, _on_sigterm)
     try:
         return cli.main(args=argv, prog_name="gctune", standalone_mode=False)
@@ -302,3 +310,15 @@ def main(argv: list[str] | None = None) -> Any:
     except Terminated:
         click.echo("gctune: terminated", err=True)
         sys.exit(143)
+    except Exception as exc:  # noqa: BLE001 - the last resort: a bug, reported in one line
+        if os.environ.get(DEBUG_ENV) == "1":
+            traceback.print_exc()
+        click.echo(f"gctune: internal error: {_one_line(exc)} (a bug in gctune; run again with "
+                   f"{DEBUG_ENV}=1 to see where)", err=True)
+        sys.exit(1)
+
+
+def _one_line(exc: BaseException, limit: int = 200) -> str:
+    """``Type: message`` on one line, cut to ``limit`` characters."""
+    text = " ".join(f"{type(exc).__name__}: {exc}".split())
+    return text if len(text) <= limit else f"{text[:limit]}..."

@@ -15,22 +15,31 @@ the complete grammar with the runtime's exact number formats, up to the end of
 the line; anything may stand before it (timestamps from ``docker logs -t`` or
 ``kubectl logs --timestamps``, or unrelated output). Broken pieces are counted
 in :attr:`GCTrace.skipped_lines`, never misread.
+
+There is one parser, :class:`GCTraceScanner`: it reads physical lines one at a time and keeps only
+its position, the last record and a pending ``GC forced``. :func:`summarize_gctrace` feeds its records
+to a :class:`RunningSummary`, which keeps no cycle, so a log of any length is summarised in flat
+memory; :func:`parse_gctrace` keeps the cycles for the callers that need them, and their
+:meth:`GCTrace.summary` is the same running summary fed from those cycles.
 """
 
 from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 __all__ = [
     "GCCycle",
     "GCTrace",
     "GCTraceScanner",
     "GCTraceSummary",
+    "RunningSummary",
     "iter_gc_cycles",
     "parse_gctrace",
+    "summarize_gctrace",
 ]
 
 # An unpadded non-negative integer, as the runtime's print writes it.
@@ -153,29 +162,129 @@ class GCTrace:
 
     def summary(self) -> GCTraceSummary:
         """Aggregate the cycles; None where there is no cycle to take it from."""
-        cycles = self.cycles
-        last = cycles[-1] if cycles else None
-        pauses = [c.pause_ms for c in cycles]
+        running = RunningSummary()
+        running.add_cycles(self.cycles)
+        return running.result(self.skipped_lines)
+
+
+class _Memo(dict[str, Any]):
+    """Field text -> value, remembered: the runtime prints durations with at most two significant
+    digits, so a log holds a few hundred distinct ones, and a lookup is cheaper than parsing."""
+
+    LIMIT = 4096  # entries kept (memory stays flat); past it values are still parsed, just not kept
+
+    def __init__(self, parse: Callable[[str], Any]) -> None:
+        super().__init__()
+        self.parse = parse
+
+    def __missing__(self, text: str) -> Any:
+        value = self.parse(text)
+        if len(self) < self.LIMIT:
+            self[text] = value
+        return value
+
+
+# Times are added up as integers in units of 2**-64 ms. Every duration a gc line can print (0, or
+# 0.001 ms and up) and every sum of two is a whole number of those units, so integer totals are exact
+# and one division gives what math.fsum of all the values would, however long the log.
+_UNIT = 1 << 64
+
+
+def _units(ms: float) -> int:
+    """``ms`` in units of 2**-64 ms, exactly."""
+    scaled = ms * _UNIT
+    if not scaled.is_integer():
+        raise ValueError(f"{ms!r} ms is finer than a gc line prints")
+    return int(scaled)
+
+
+def _units_of_text(ms: str) -> int:
+    return _units(float(ms))
+
+
+# The groups the summary reads, by index (cheaper than by name, per line).
+_SUMMARY_GROUPS = tuple(_GC_LINE.groupindex[name] for name in (
+    "number", "w1", "w3", "c1", "c2", "c3", "c4", "c5", "h0", "h1", "forced"))
+
+
+class RunningSummary:
+    """The :class:`GCTraceSummary` of the cycles added so far, keeping no cycle.
+
+    It gives the same figures, to the last bit, whether the cycles come from matched lines
+    (:meth:`add_match`) or from parsed cycles (:meth:`add_cycles`).
+    """
+
+    __slots__ = ("cycles", "forced", "pause_units", "pause_max", "cpu_units", "heap_peak", "missing",
+                 "_number", "_last", "_last_match", "_ms", "_units", "_mb")
+
+    def __init__(self) -> None:
+        self.cycles = 0
+        self.forced = 0
+        self.pause_units = 0
+        self.pause_max = 0.0
+        self.cpu_units = 0
+        self.heap_peak: int | None = None
+        self.missing = 0
+        self._number: int | None = None  # of the last cycle added
+        self._last: tuple[object, ...] | None = None  # at, percent, live, goal, procs
+        self._last_match: re.Match[str] | None = None  # read into _last only when asked
+        self._ms = _Memo(float)
+        self._units = _Memo(_units_of_text)
+        self._mb = _Memo(int)
+
+    def add_match(self, match: re.Match[str]) -> None:
+        """Add the cycle of one matched gc line."""
+        number, w1, w3, c1, c2, c3, c4, c5, h0, h1, forced = match.group(*_SUMMARY_GROUPS)
+        ms, units, mb = self._ms, self._units, self._mb
+        start, end = mb[h0], mb[h1]
+        self._add(int(number), ms[w1] + ms[w3], units[c1] + units[c2] + units[c3] + units[c4] + units[c5],
+                  start if start > end else end, forced is not None)
+        self._last_match = match
+
+    def add_cycles(self, cycles: Iterable[GCCycle]) -> None:
+        """Add parsed cycles."""
+        for c in cycles:
+            self._add(c.number, c.pause_ms, sum(map(_units, c.cpu_ms)), max(c.heap_start_mb, c.heap_end_mb),
+                      c.forced)
+            self._last, self._last_match = (c.at_s, c.gc_percent, c.live_mb, c.goal_mb, c.procs), None
+
+    def _add(self, number: int, pause_ms: float, cpu_units: int, heap_mb: int, forced: bool) -> None:
+        self.cycles += 1
+        self.forced += forced
+        self.pause_units += int(pause_ms * _UNIT)  # exact: see _UNIT
+        if pause_ms > self.pause_max:
+            self.pause_max = pause_ms
+        self.cpu_units += cpu_units
+        if self.heap_peak is None or heap_mb > self.heap_peak:
+            self.heap_peak = heap_mb
+        # A number that does not go up starts a new run (another process), which is not a gap.
+        if self._number is not None and number > self._number:
+            self.missing += number - self._number - 1
+        self._number = number
+
+    def result(self, skipped_lines: int) -> GCTraceSummary:
+        """The summary so far; None where there is no cycle to take it from."""
+        if self._last_match is not None:
+            self._last = self._last_match.group("at", "percent", "h2", "goal", "procs")
+        at, percent, live, goal, procs = self._last or (None,) * 5
         return GCTraceSummary(
-            cycles=len(cycles),
-            forced_cycles=sum(c.forced for c in cycles),
-            skipped_lines=self.skipped_lines,
-            elapsed_s=last.at_s if last else None,
-            gc_percent_last=last.gc_percent if last else None,
-            pause_ms_total=math.fsum(pauses),
-            pause_ms_max=max(pauses, default=0.0),
-            cpu_ms_total=math.fsum(t for c in cycles for t in c.cpu_ms),
-            heap_peak_mb=max(
-                (max(c.heap_start_mb, c.heap_end_mb) for c in cycles), default=None
-            ),
-            live_heap_mb_last=last.live_mb if last else None,
-            heap_goal_mb_last=last.goal_mb if last else None,
-            procs_last=last.procs if last else None,
-            missing_cycles=_missing_cycles(cycles),
+            cycles=self.cycles,
+            forced_cycles=self.forced,
+            skipped_lines=skipped_lines,
+            elapsed_s=None if at is None else float(at),  # type: ignore[arg-type]
+            gc_percent_last=_opt_int(percent),
+            pause_ms_total=self.pause_units / _UNIT,  # one correctly rounded division
+            pause_ms_max=self.pause_max,
+            cpu_ms_total=self.cpu_units / _UNIT,
+            heap_peak_mb=self.heap_peak,
+            live_heap_mb_last=_opt_int(live),
+            heap_goal_mb_last=_opt_int(goal),
+            procs_last=_opt_int(procs),
+            missing_cycles=self.missing,
         )
 
 
-@dataclass
+@dataclass(slots=True)
 class GCTraceScanner:
     """Line-by-line state machine behind :func:`iter_gc_cycles`.
 
@@ -185,29 +294,35 @@ class GCTraceScanner:
 
     skipped_lines: int = 0
     line_no: int = 0
-    _last_number: int | None = field(default=None, repr=False)
+    periodic: bool = False  # whether the last record :meth:`scan` returned is the periodic GC
+    _last: re.Match[str] | None = field(default=None, repr=False)  # its number is read only when needed
     _periodic_after: int | None = field(default=None, repr=False)
     _periodic_pending: bool = field(default=False, repr=False)
 
     def feed(self, line: str) -> GCCycle | None:
         """Take the next physical line; return its cycle if it holds one."""
+        match = self.scan(line)
+        return None if match is None else _cycle_from_match(match, self.line_no, self.periodic)
+
+    def scan(self, line: str) -> re.Match[str] | None:
+        """Take the next physical line; return the match of its gc record if it holds a complete one
+        (:attr:`periodic` then says whether it is the periodic GC)."""
         self.line_no += 1
         line = line.rstrip("\r\n")
         match = _GC_LINE.search(line) if "gc " in line else None
         if match is not None:
-            return self._accept(match)
+            if self._periodic_pending:
+                self.periodic, self._periodic_pending = self._is_periodic(match), False
+            else:
+                self.periodic = False
+            self._last = match
+            return match
         if line.endswith(_PERIODIC_LINE):
             self._periodic_pending = True
-            self._periodic_after = self._last_number
+            self._periodic_after = None if self._last is None else int(self._last["number"])
         elif _FRAGMENT.search(line):
             self.skipped_lines += 1
         return None
-
-    def _accept(self, match: re.Match[str]) -> GCCycle:
-        cycle = _cycle_from_match(match, self.line_no, self._is_periodic(match))
-        self._periodic_pending = False
-        self._last_number = cycle.number
-        return cycle
 
     def _is_periodic(self, match: re.Match[str]) -> bool:
         """Whether this line is the cycle a pending ``GC forced`` announced.
@@ -241,10 +356,22 @@ def iter_gc_cycles(
 
 
 def parse_gctrace(text: str) -> GCTrace:
-    """Parse a whole captured stream of gctrace output."""
+    """Parse a whole captured stream of gctrace output, keeping every cycle."""
     scanner = GCTraceScanner()
     cycles = tuple(iter_gc_cycles(text.split("\n"), scanner))
     return GCTrace(cycles=cycles, skipped_lines=scanner.skipped_lines)
+
+
+def summarize_gctrace(lines: Iterable[str]) -> GCTraceSummary:
+    """The summary of gctrace output given as physical lines (an open file will do), keeping no
+    cycle: memory does not grow with the log. Equal to ``parse_gctrace(text).summary()``."""
+    scanner, running = GCTraceScanner(), RunningSummary()
+    scan, add = scanner.scan, running.add_match
+    for line in lines:
+        match = scan(line)
+        if match is not None:
+            add(match)
+    return running.result(scanner.skipped_lines)
 
 
 def _cycle_from_match(match: re.Match[str], line_no: int, periodic: bool) -> GCCycle:
@@ -269,20 +396,7 @@ def _cycle_from_match(match: re.Match[str], line_no: int, periodic: bool) -> GCC
     )
 
 
-def _missing_cycles(cycles: tuple[GCCycle, ...]) -> int:
-    """Count numbers skipped between consecutive cycles of one process run.
-
-    A number that does not go up starts a new run (another process), which
-    is not a gap.
-    """
-    return sum(
-        b.number - a.number - 1
-        for a, b in zip(cycles, cycles[1:], strict=False)
-        if b.number > a.number
-    )
-
-
-def _opt_int(text: str | None) -> int | None:
+def _opt_int(text: object) -> int | None:
     return None if text is None else int(text)
 
 

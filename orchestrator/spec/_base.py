@@ -53,6 +53,8 @@ def message_of(error: dict[str, Any]) -> str:
         return str(ctx["error"])
     if error["type"] == "literal_error":
         return f"must be one of {ctx.get('expected', '')}, got {show(error.get('input'))}"
+    if error["type"] == "invalid_key":
+        return f"a key must be a name, got {show(error.get('input'))}"
     if error["type"] in _TYPE_MESSAGES:
         return f"{_TYPE_MESSAGES[error['type']]}, got {show(error.get('input'))}"
     return f"invalid value {show(error.get('input'))}"

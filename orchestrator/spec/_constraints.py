@@ -97,7 +97,7 @@ def parse_constraint(text: Any) -> Constraint:
         raise ValueError(f"malformed constraint {show(text)}; {EXPECTED_FORM}")
     metric, op, rhs = match.groups()
     if metric_definition(metric) is None:
-        raise ValueError(f"unknown metric {metric!r} in {text!r}; valid metrics: {', '.join(METRICS)}")
+        raise ValueError(f"unknown metric {show(metric)} in {show(text)}; valid metrics: {', '.join(METRICS)}")
     if metric_definition(metric).kind == "bool":
         return Constraint(metric, op, _bool_rhs(metric, op, rhs), None, text.strip())  # type: ignore[arg-type]
     factor = _baseline_factor(rhs, text)
@@ -108,7 +108,7 @@ def parse_constraint(text: Any) -> Constraint:
 def _bool_rhs(metric: str, op: str, rhs: str) -> bool:
     if op not in ("==", "!=") or rhs not in ("true", "false"):
         raise ValueError(f"{metric} is true or false: compare it with == or != to true or false, "
-                         f"e.g. '{metric} == false', got '{metric} {op} {rhs}'")
+                         f"e.g. '{metric} == false', got {show(f'{metric} {op} {rhs}')}")
     return rhs == "true"
 
 
@@ -118,7 +118,7 @@ def _baseline_factor(rhs: str, text: str) -> float | None:
         return None
     factor = 1.0 if match.group(1) is None else to_number(match.group(1))
     if factor is None:
-        raise ValueError(f"malformed baseline factor in {text!r}; expected 'N * baseline' with N a number, "
+        raise ValueError(f"malformed baseline factor in {show(text)}; expected 'N * baseline' with N a number, "
                          "e.g. 'latency_p99_ms <= 1.2 * baseline'")
     return factor
 
@@ -130,7 +130,7 @@ def _number_rhs(metric: str, rhs: str, text: str) -> float:
     if value is None:
         value = _unit_value(unit, rhs)
     if value is None:
-        raise ValueError(f"cannot compare {metric} with {rhs!r} in {text!r}; expected a number"
+        raise ValueError(f"cannot compare {metric} with {show(rhs)} in {show(text)}; expected a number"
                          f"{_unit_hint(unit)} or [N *] baseline")
     return value
 
@@ -143,7 +143,7 @@ def _unit_value(unit: str, rhs: str) -> float | None:
             return float(match.group(1))
         if unit in ("ms", "s") and not rhs[-1:].isdigit():
             return parse_duration(rhs) * (1000.0 if unit == "ms" else 1.0)
-    except ValueError:
+    except (ValueError, OverflowError):
         return None
     return None
 

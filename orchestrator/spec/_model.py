@@ -12,7 +12,8 @@ from orchestrator.spec._base import StrictModel, error_details, fail, fail_at
 from orchestrator.spec._constraints import Constraint, parse_constraint
 from orchestrator.spec._space import (
     RUNTIME_SETTINGS, SETTINGS, Choices, Range, Space, cpus_value, go_experiment_value, go_version_value, memory_value)
-from orchestrator.spec._values import boolean, duration, integer, number, one_of, optional, show
+from orchestrator.spec._values import (
+    at_most, boolean, duration, integer, number, one_of, optional, plain_text, show)
 from orchestrator.spec._workload import DEFAULT_USER_TIMEOUT_S, WORKLOAD_KINDS, Workload, parse_workload
 
 SAMPLERS = ("tpe", "gp", "random", "grid", "nsga2")
@@ -22,6 +23,13 @@ SPEC_KEYS = ("name", "workload", "go", "container", "space", "objective", "const
              "analysis")
 RESERVED_ENV = tuple(SETTINGS[name].env_var for name in RUNTIME_SETTINGS)
 TIMEOUT_MARGIN_S = 60.0  # added to warmup + duration when no timeout is given
+MAX_NAME_CHARS = 100  # the name is a folder, a study and a systemd unit name: each has a length limit
+MAX_ENV_NAME_CHARS = 128
+MAX_ENV_VALUE_CHARS = 4096  # GODEBUG and friends are short; Linux refuses one string over 128 KiB
+MAX_PIDS = 2**22  # Linux's highest pid_max
+MAX_TRIALS = 10_000  # 10,000 trials of even 10 s each take more than a day
+MAX_REPEATS = 1_000
+MAX_SEED = 2**32 - 1  # Optuna's samplers seed NumPy, which takes 0 to 2**32 - 1
 
 _NAME_RE = re.compile(r"^[A-Za-z0-9._-]+$")
 _ENV_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -37,12 +45,16 @@ def _env(value: Any) -> dict[str, str]:
     for name, text in value.items():
         if name in RESERVED_ENV:
             errors.append(error_details((name,), f"set it in space (space.{name}), not in container.env", text))
-        elif not isinstance(name, str) or not _ENV_NAME_RE.match(name):
-            errors.append(error_details((name,), "must be an environment variable name such as GODEBUG", name))
+        elif not isinstance(name, str) or len(name) > MAX_ENV_NAME_CHARS or not _ENV_NAME_RE.match(name):
+            errors.append(error_details((name,), f"must be an environment variable name such as GODEBUG "
+                                                 f"(at most {MAX_ENV_NAME_CHARS} characters)", name))
         elif isinstance(text, bool) or not isinstance(text, (str, int, float)):
             errors.append(error_details((name,), f"must be a string (quote it), got {show(text)}", text))
         else:
-            env[name] = str(text)
+            try:
+                env[name] = plain_text(str(text), max_chars=MAX_ENV_VALUE_CHARS)
+            except ValueError as exc:
+                errors.append(error_details((name,), str(exc), text))
     if errors:
         fail(errors)
     return env
@@ -53,7 +65,7 @@ class Container(StrictModel):
 
     cpus: Annotated[float | None, PlainValidator(optional(cpus_value))] = None
     memory: Annotated[int | None, PlainValidator(optional(memory_value))] = None
-    pids_limit: Annotated[int, PlainValidator(integer(ge=16))] = 256
+    pids_limit: Annotated[int, PlainValidator(at_most(integer(ge=16), MAX_PIDS, " (Linux's highest pid_max)"))] = 256
     timeout: Annotated[float | None, PlainValidator(optional(duration()))] = None
     env: Annotated[dict[str, str], PlainValidator(_env)] = Field(default_factory=dict)
 
@@ -118,21 +130,21 @@ class Search(StrictModel):
     """How Optuna searches: the sampler, the trial budget, its seed, and runs per configuration."""
 
     sampler: Annotated[Literal["tpe", "gp", "random", "grid", "nsga2"], PlainValidator(one_of(SAMPLERS))] = "tpe"
-    trials: Annotated[int, PlainValidator(integer(ge=1))] = 20
-    seed: Annotated[int | None, PlainValidator(optional(integer()))] = None
-    repeats: Annotated[int, PlainValidator(integer(ge=1))] = 1
+    trials: Annotated[int, PlainValidator(at_most(integer(ge=1), MAX_TRIALS, " (more than a day of trials)"))] = 20
+    seed: Annotated[int | None, PlainValidator(optional(integer(ge=0, le=MAX_SEED)))] = None
+    repeats: Annotated[int, PlainValidator(at_most(integer(ge=1), MAX_REPEATS))] = 1
     # A trial whose windowed GC CPU stays above this share of its capacity ...
     thrash_gc_cpu_percent: Annotated[float, PlainValidator(number(gt=0, le=100))] = 50.0
     # ... for this long is stopped early and marked as thrashing (50% is the runtime's own GC limiter level).
     thrash_for: Annotated[float, PlainValidator(duration())] = 3.0
     # This many engine failures in a row stop the study (the engine, not the workload, is broken).
-    max_engine_failures: Annotated[int, PlainValidator(integer(ge=1))] = 3
+    max_engine_failures: Annotated[int, PlainValidator(at_most(integer(ge=1), MAX_TRIALS))] = 3
 
 
 def _text(value: Any) -> str:
     if not isinstance(value, str) or not value.strip():
         raise ValueError(f"must be a non-empty string, got {show(value)}")
-    return value
+    return plain_text(value)
 
 
 def _constraints(value: Any) -> tuple[Constraint, ...]:
@@ -158,8 +170,8 @@ class Nightly(StrictModel):
     # study: a full search every night; recheck: re-measure the baseline, the current
     # recommendation and the top few configurations of the last study (much cheaper).
     mode: Annotated[Literal["study", "recheck"], PlainValidator(one_of(("study", "recheck")))] = "study"
-    top: Annotated[int, PlainValidator(integer(ge=0))] = 2
-    repeats: Annotated[int, PlainValidator(integer(ge=1))] = 5
+    top: Annotated[int, PlainValidator(at_most(integer(ge=0), MAX_TRIALS))] = 2
+    repeats: Annotated[int, PlainValidator(at_most(integer(ge=1), MAX_REPEATS))] = 5
     # A regression is a worsening larger than this share AND significant at this level.
     threshold_percent: Annotated[float, PlainValidator(number(gt=0))] = 10.0
     alpha: Annotated[float, PlainValidator(number(gt=0, le=0.5))] = 0.05
@@ -208,6 +220,9 @@ class Spec(StrictModel):
     @classmethod
     def _name(cls, value: Any) -> str:
         text = str(value) if isinstance(value, (str, int)) and not isinstance(value, bool) else ""
+        if len(text) > MAX_NAME_CHARS:
+            raise ValueError(f"must be at most {MAX_NAME_CHARS} characters (it names the results folder), "
+                             f"got {len(text):,}: {show(value)}")
         if not _NAME_RE.match(text) or text in (".", ".."):
             raise ValueError(f"must be letters, digits, '.', '_' and '-' only (it names the results folder), "
                              f"got {show(value)}")

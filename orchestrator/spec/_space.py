@@ -12,10 +12,12 @@ from pydantic import ValidationInfo, field_validator, model_validator
 from orchestrator.goversions import parse_go_version
 from orchestrator.spec._base import StrictModel, error_details, fail, fail_at
 from orchestrator.spec._values import (
-    Parser, Percent, boolean, integer, is_percent_text, number, percent, show, size)
+    MAX_BYTES, Parser, Percent, at_most, boolean, integer, is_percent_text, number, percent, show, size)
 from orchestrator.units import MIB, format_bytes, format_number
 
 MIN_MEMORY = 6 * MIB  # Docker refuses smaller memory limits
+MAX_GOGC = 2**31 - 1  # Go reads GOGC as a 32-bit integer and silently uses 100 for anything larger
+MAX_CPUS = 1024  # of a CPU limit and of GOMAXPROCS: no machine gctune runs on has more
 
 
 def _with_words(parse: Parser[Any], words: tuple[str, ...], expected: str) -> Parser[Any]:
@@ -52,21 +54,32 @@ memory_value: Parser[int] = size(ge=MIN_MEMORY, why=" (Docker's minimum)")
 _LIMIT_HELP = "a size such as 1GiB, a percentage of the container memory such as 80%, or none"
 
 
-def gomemlimit_value(value: Any) -> int | Percent | Literal["none"]:
-    """A GOMEMLIMIT value: a size, a percentage of the container memory, or ``none`` (no limit)."""
+def _gomemlimit(value: Any) -> int | Percent | Literal["none"]:
     if isinstance(value, str) and value.strip() == "none":
         return "none"
     if is_percent_text(value):
         return percent(value)
     try:
-        return size(gt=0)(value)
+        return size(gt=0, cap=None)(value)
     except ValueError:
         raise ValueError(f"must be {_LIMIT_HELP}, got {show(value)}") from None
 
 
-gogc_value: Parser[int | str] = _with_words(integer(ge=1), ("off",), "an integer >= 1 or off")
-gomaxprocs_value: Parser[int | str] = _with_words(integer(ge=1), ("auto",), "an integer >= 1 or auto")
-cpus_value: Parser[float] = number(gt=0)
+_capped_gomemlimit = at_most(_gomemlimit, MAX_BYTES, unit=format_bytes)
+
+
+def gomemlimit_value(value: Any) -> int | Percent | Literal["none"]:
+    """A GOMEMLIMIT value: a size, a percentage of the container memory, or ``none`` (no limit)."""
+    return _capped_gomemlimit(value)
+
+
+_GOGC_WHY = " (Go reads GOGC as a 32-bit integer)"
+_CPUS_WHY = " (more CPUs than any machine gctune runs on)"
+gogc_value: Parser[int | str] = at_most(_with_words(integer(ge=1), ("off",), "an integer >= 1 or off"),
+                                        MAX_GOGC, _GOGC_WHY)
+gomaxprocs_value: Parser[int | str] = at_most(_with_words(integer(ge=1), ("auto",), "an integer >= 1 or auto"),
+                                              MAX_CPUS, _CPUS_WHY)
+cpus_value: Parser[float] = at_most(number(gt=0), MAX_CPUS, _CPUS_WHY)
 _EXPERIMENT_RE = re.compile(r"^[a-z0-9]+(?:,[a-z0-9]+)*$")
 
 
@@ -179,8 +192,9 @@ class GogcRange(Range):
     step: int | None = None
     off: bool = False
 
-    parse_bound = staticmethod(_refusing(integer(ge=1), "off", "add off: true to also try GOGC=off"))
-    parse_step = staticmethod(integer(ge=1))
+    parse_bound = staticmethod(at_most(_refusing(integer(ge=1), "off", "add off: true to also try GOGC=off"),
+                                       MAX_GOGC, _GOGC_WHY))
+    parse_step = staticmethod(at_most(integer(ge=1), MAX_GOGC, _GOGC_WHY))
     bound_help = "an integer >= 1"
     integral = True
 
@@ -210,8 +224,9 @@ class GomaxprocsRange(Range):
     high: int
     step: int | None = None
 
-    parse_bound = staticmethod(_refusing(integer(ge=1), "auto", "list choices to also try auto"))
-    parse_step = staticmethod(integer(ge=1))
+    parse_bound = staticmethod(at_most(_refusing(integer(ge=1), "auto", "list choices to also try auto"),
+                                       MAX_CPUS, _CPUS_WHY))
+    parse_step = staticmethod(at_most(integer(ge=1), MAX_CPUS, _CPUS_WHY))
     bound_help = "an integer >= 1"
     integral = True
 
@@ -223,8 +238,8 @@ class CpusRange(Range):
     high: float
     step: float | None = None
 
-    parse_bound = staticmethod(number(gt=0))
-    parse_step = staticmethod(number(gt=0))
+    parse_bound = staticmethod(cpus_value)
+    parse_step = staticmethod(cpus_value)
     bound_help = "a number > 0"
 
 

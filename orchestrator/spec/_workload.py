@@ -9,7 +9,7 @@ from typing import Annotated, Any, ClassVar, Literal, Union
 from pydantic import Field, PlainValidator, ValidationInfo, model_validator
 
 from orchestrator.spec._base import StrictModel, error_details, fail, fail_at
-from orchestrator.spec._values import boolean, integer, number, one_of, optional, show, size
+from orchestrator.spec._values import boolean, clip, integer, number, one_of, optional, plain_text, show, size
 from orchestrator.spec._values import duration as a_duration  # a field is named duration
 from orchestrator.units import MIB, format_go_duration, format_number
 
@@ -24,7 +24,7 @@ DEFAULT_ALLOC_SIZES: dict[int, float] = {64: 60.0, 512: 30.0, 4096: 9.0, 32768: 
 def _nonempty(value: Any) -> str:
     if not isinstance(value, str) or not value.strip():
         raise ValueError(f"must be a non-empty string, got {show(value)}")
-    return value.strip()
+    return plain_text(value.strip())
 
 
 def _benchtime(value: Any) -> str:
@@ -78,7 +78,7 @@ class ServiceWorkload(StrictModel):
     warmup: Annotated[float, PlainValidator(a_duration())] = 2.0
     duration: Annotated[float, PlainValidator(a_duration())] = 8.0
     sample_interval: Annotated[float, PlainValidator(a_duration(ge=0.001))] = 0.25
-    seed: Annotated[int, PlainValidator(integer())] = 1
+    seed: Annotated[int, PlainValidator(integer(ge=-(2**63), le=2**63 - 1))] = 1  # a Go int64 flag
 
     kind: ClassVar[str] = "builtin"
 
@@ -120,14 +120,17 @@ def _package_dir(value: Any, info: ValidationInfo) -> Path:
     """A folder of Go files inside a module, relative to the spec's folder; returned absolute."""
     if not isinstance(value, str) or not value.strip():
         raise ValueError(f"must be the path of a Go package folder, relative to the spec file, got {show(value)}")
+    name = clip(plain_text(value))
     base = Path((info.context or {}).get("base_dir") or ".")
-    folder = (base / value).resolve()
-    if not folder.is_dir():
-        raise ValueError(f"{value}: no such folder (looked in {folder})")
-    if not any(folder.glob("*.go")):
-        raise ValueError(f"{value}: no .go files in {folder}")
-    if module_root(folder) is None:
-        raise ValueError(f"{value}: not inside a Go module (no go.mod in {folder} or above)")
+    try:
+        folder = (base / value).resolve()
+        problem = ("no such folder (looked in {})" if not folder.is_dir()
+                   else "no .go files in {}" if not any(folder.glob("*.go"))
+                   else "not inside a Go module (no go.mod in {} or above)" if module_root(folder) is None else "")
+    except OSError as exc:  # a path too long for the file system, or a folder that cannot be read
+        raise ValueError(f"{name}: cannot be read: {exc.strerror or exc}") from None
+    if problem:
+        raise ValueError(f"{name}: {problem.format(clip(str(folder)))}")
     return folder
 
 
@@ -142,6 +145,14 @@ def module_root(folder: Path) -> Path | None:
 def _argv(value: Any) -> tuple[str, ...]:
     if not isinstance(value, (list, tuple)) or not all(isinstance(v, (str, int, float)) for v in value):
         raise ValueError(f"must be a list of arguments such as [\"-addr\", \":8080\"], got {show(value)}")
+    errors = []
+    for index, item in enumerate(value):
+        try:
+            plain_text(str(item))
+        except ValueError as exc:
+            errors.append(error_details((index,), str(exc), item))
+    if errors:
+        fail(errors)
     return tuple(str(v) for v in value)
 
 
