@@ -41,6 +41,37 @@ def validate(spec_path: str) -> None:
 
 
 @cli.command()
+@click.option("--out", type=click.Path(dir_okay=False), help="Write it to this file instead of printing it.")
+def schema(out: str | None) -> None:
+    """Print the spec's JSON Schema (draft 2020-12), for editors: gctune schema > gctune.schema.json."""
+    from orchestrator.app import schema_text, write_schema
+
+    if out:
+        console.stdout.print(str(write_schema(Path(out))), soft_wrap=True)
+    else:
+        click.echo(schema_text(), nl=False)
+
+
+@cli.command()
+@click.argument("path", metavar="[PATH]", default=".", type=click.Path(file_okay=False))
+@click.option("--out", type=click.Path(dir_okay=False), help="The spec file to write (default PATH/gctune.yaml).")
+@click.option("--builtin", is_flag=True, help="Write the quickstart of the built-in service instead.")
+@click.option("--force", is_flag=True, help="Overwrite an existing file.")
+def init(path: str, out: str | None, builtin: bool, force: bool) -> None:
+    """Look at the Go module in PATH and write a commented spec for it (never over a file without --force)."""
+    from orchestrator.app import init_spec
+
+    result = init_spec(Path(path), Path(out) if out else None, builtin=builtin, force=force)
+    console.stdout.print(f"wrote {result.path} ({result.workload})", soft_wrap=True)
+    if result.module is not None:
+        found = result.module
+        benchmarks = sum(len(b.names) for b in found.benchmarks)
+        console.stdout.print(f"found {len(found.mains)} main package(s) and {benchmarks} benchmark(s) in "
+                             f"{found.root}", soft_wrap=True)
+    console.stdout.print(f"next: gctune validate {result.path} && gctune run {result.path}", soft_wrap=True)
+
+
+@cli.command()
 @click.argument("spec_path", metavar="SPEC", type=click.Path(dir_okay=False))
 @click.option("--set", "overrides", multiple=True, metavar="NAME=VALUE",
               help="Fix a setting for this trial, e.g. --set GOGC=50 --set GOMEMLIMIT=80%.")

@@ -13,7 +13,7 @@ from orchestrator.metrics._compute import compute_metrics
 from orchestrator.parsers.gctrace import GCTrace, parse_gctrace
 from orchestrator.parsers.workload import WorkloadOutput, parse_workload_output
 from orchestrator.runners import ContainerLimits, Runner, RunRequest, RunResult
-from orchestrator.spec import Spec, TrialSettings
+from orchestrator.spec import Spec, TrialSettings, with_workload_options
 from orchestrator.workloads import kind_for
 
 
@@ -36,8 +36,9 @@ class TrialOutcome:
 
 def trial_request(spec: Spec, settings: TrialSettings, image: WorkloadImage, run_id: str,
                   on_stdout_line: Callable[[str], bool] | None = None, cpuset: str | None = None) -> RunRequest:
-    """The container run for these settings: Go's GC knobs as environment, the rest as limits."""
-    kind = kind_for(spec)
+    """The container run for these settings: Go's GC knobs as environment, the rest as limits (the
+    built-in service's options as its flags)."""
+    kind = kind_for(with_workload_options(spec, settings))
     user_env = dict(spec.container.env)
     env = {**kind.environment(), **user_env, **settings.env(), "GODEBUG": merge_godebug(user_env.get("GODEBUG", ""))}
     return RunRequest(

@@ -210,7 +210,8 @@ def test_unknown_workload_option(tmp_path: Path) -> None:
 def test_unknown_space_setting(tmp_path: Path) -> None:
     message = spec_error(tmp_path, MINIMAL + "space:\n  gogc: 50\n")
     assert message == ("x.yaml:5: space.gogc: unknown setting; valid settings: GOGC, GOMEMLIMIT, GOMAXPROCS, "
-                       "cpus, memory, go_version, go_experiment (did you mean GOGC?)")
+                       "cpus, memory, go_version, go_experiment, pointers, map_keys, pool, strings "
+                       "(did you mean GOGC?)")
 
 
 def test_missing_required_keys(tmp_path: Path) -> None:

@@ -239,6 +239,8 @@ class Spec(StrictModel):
             errors += [error_details(("space", name), "the grid sampler needs a list of choices or a range "
                                      "with a step here") for name, dim in self.space.searched().items()
                        if isinstance(dim, Range) and not dim.is_discrete]
+        errors += [error_details(("space", name), problem)
+                   for name, problem in self.space.option_problems(self.workload).items()]
         if errors:
             fail(errors)
         return self

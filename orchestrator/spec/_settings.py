@@ -9,7 +9,9 @@ from typing import Any, Literal
 from orchestrator.errors import SpecError
 from orchestrator.spec._base import unknown_key_message
 from orchestrator.spec._model import Spec
-from orchestrator.spec._space import RUNTIME_SETTINGS, SETTING_NAMES, SETTINGS, Choices, parse_setting
+from orchestrator.spec._space import (
+    RUNTIME_SETTINGS, SETTING_NAMES, SETTINGS, WORKLOAD_OPTION_SETTINGS, Choices, parse_setting)
+from orchestrator.spec._workload import ServiceWorkload
 from orchestrator.spec._values import Percent
 from orchestrator.units import format_mib
 
@@ -27,6 +29,8 @@ class TrialSettings:
     memory_bytes: int | None = None
     go_version: str | None = None      # None: the spec's go.version, else the toolchain beside gctune
     go_experiment: str | None = None   # None or "none": no GOEXPERIMENT
+    # The built-in service's options this trial sets, e.g. (("map_keys", "int"),): passed as its flags.
+    workload_options: tuple[tuple[str, Any], ...] = ()
 
     def env(self) -> dict[str, str]:
         """The Go runtime environment: GOGC always, GOMEMLIMIT and GOMAXPROCS when set."""
@@ -41,7 +45,10 @@ class TrialSettings:
             params["go_version"] = self.go_version
         if self.go_experiment is not None:
             params["go_experiment"] = self.go_experiment
-        return params
+        return {**params, **dict(self.workload_options)}
+
+
+_WORDS = {"true": True, "false": False}  # --set pool=true arrives as text; YAML would have read a boolean
 
 
 def _overrides(overrides: Mapping[str, Any]) -> dict[str, Any]:
@@ -51,7 +58,7 @@ def _overrides(overrides: Mapping[str, Any]) -> dict[str, Any]:
         if name not in SETTING_NAMES:
             raise SpecError(f"--set {name}: {unknown_key_message(name, SETTING_NAMES, 'setting')}")
         try:
-            parsed[name] = parse_setting(name, value)
+            parsed[name] = parse_setting(name, _WORDS.get(value, value) if isinstance(value, str) else value)
         except ValueError as exc:
             raise SpecError(f"--set {name}: {exc}") from None
     return parsed
@@ -81,6 +88,23 @@ def _memory_limit(value: Any, memory_bytes: int | None, overridden: bool) -> int
     return value.of(memory_bytes)
 
 
+def _workload_options(spec: Spec, values: dict[str, Any]) -> tuple[tuple[str, Any], ...]:
+    """The service options the space names or ``--set`` gives, each at its value for this trial (a
+    searched one left unset takes the workload's own value)."""
+    named = [n for n in WORKLOAD_OPTION_SETTINGS if n in values or getattr(spec.space, n) is not None]
+    if named and not isinstance(spec.workload, ServiceWorkload):
+        raise SpecError(f"--set {named[0]}: is an option of the built-in service; it needs workload.builtin: service")
+    return tuple((n, values[n] if n in values else getattr(spec.workload, n)) for n in named)
+
+
+def with_workload_options(spec: Spec, settings: TrialSettings) -> Spec:
+    """The spec whose workload runs with the trial's service options (the spec itself when it sets none)."""
+    if not settings.workload_options:
+        return spec
+    workload = spec.workload.model_copy(update=dict(settings.workload_options))
+    return spec.model_copy(update={"workload": workload})
+
+
 def resolve_trial_settings(spec: Spec, overrides: Mapping[str, Any] | None = None) -> TrialSettings:
     """The settings of one trial: fixed ones from the space, searched ones at their default unless overridden.
 
@@ -98,6 +122,7 @@ def resolve_trial_settings(spec: Spec, overrides: Mapping[str, Any] | None = Non
         memory_bytes=values.get("memory"),
         go_version=values.get("go_version"),
         go_experiment=values.get("go_experiment"),
+        workload_options=_workload_options(spec, values),
     )
 
 
@@ -130,6 +155,8 @@ def format_setting(name: str, value: Any, params: Mapping[str, Any] | None = Non
     """One recorded setting as a person reads it: ``197.4MiB (77.1% of memory)``, ``auto``, ``1.5``."""
     if value is None:
         return SETTINGS[name].unset if name in SETTINGS else "-"
+    if isinstance(value, bool):
+        return "true" if value else "false"  # as the spec writes it (pool=true)
     if name == "GOMEMLIMIT" and _is_number(value):
         share = gomemlimit_share(params or {})
         return format_mib(value) + (f" ({share:.1f}% of memory)" if share is not None else "")

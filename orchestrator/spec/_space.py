@@ -13,6 +13,7 @@ from orchestrator.goversions import parse_go_version
 from orchestrator.spec._base import StrictModel, error_details, fail, fail_at
 from orchestrator.spec._values import (
     MAX_BYTES, Parser, Percent, at_most, boolean, integer, is_percent_text, number, percent, show, size)
+from orchestrator.spec._workload import SERVICE_OPTIONS, ServiceWorkload, Workload, service_option_parser
 from orchestrator.units import MIB, format_bytes, format_number
 
 MIN_MEMORY = 6 * MIB  # Docker refuses smaller memory limits
@@ -246,11 +247,18 @@ class CpusRange(Range):
 class ListOnlyRange(Range):
     """Go versions and experiments are names, not numbers: they can only be listed as choices."""
 
+    example: ClassVar[str] = '["1.24.11", "1.27.3"]'
+
     @model_validator(mode="before")
     @classmethod
     def _refuse(cls, data: Any) -> Any:
-        fail_at((), "must be a value or a list of choices (it cannot be a range), e.g. [\"1.24.11\", \"1.27.3\"]",
-                data)
+        fail_at((), f"must be a value or a list of choices (it cannot be a range), e.g. {cls.example}", data)
+
+
+class OptionChoices(ListOnlyRange):
+    """The built-in service's options are words: they can only be listed as choices."""
+
+    example: ClassVar[str] = "[string, int] or [false, true]"
 
 
 class MemoryRange(Range):
@@ -284,6 +292,7 @@ class Setting:
     env_var: str | None = None
     unset: str = "auto"  # how a value of None reads: Go's (or Docker's) default
     deployed: bool = True  # part of what a team deploys (env and limits), not how it was built
+    workload_option: bool = False  # an option of the built-in service, passed as its flag
 
     def optuna_param(self, percent: bool = False) -> str:
         """The Optuna parameter name; a percentage range is searched as ``<name>_percent``."""
@@ -298,10 +307,13 @@ SETTINGS: dict[str, Setting] = {
     "memory": Setting("memory", memory_value, MemoryRange, unset="unlimited"),
     "go_version": Setting("go_version", go_version_value, ListOnlyRange, unset="default", deployed=False),
     "go_experiment": Setting("go_experiment", go_experiment_value, ListOnlyRange, unset="none", deployed=False),
+    **{name: Setting(name, service_option_parser(name), OptionChoices, unset="the workload's", deployed=False,
+                     workload_option=True) for name in SERVICE_OPTIONS},
 }
 SETTING_NAMES = tuple(SETTINGS)
 DEPLOYED_SETTINGS = tuple(name for name, s in SETTINGS.items() if s.deployed)
 RUNTIME_SETTINGS = tuple(name for name, s in SETTINGS.items() if s.env_var)
+WORKLOAD_OPTION_SETTINGS = tuple(name for name, s in SETTINGS.items() if s.workload_option)
 
 
 def parse_setting(name: str, value: Any) -> Any:
@@ -351,6 +363,10 @@ class Space(StrictModel):
     memory: Dimension | None = None
     go_version: Dimension | None = None
     go_experiment: Dimension | None = None
+    pointers: Dimension | None = None  # the built-in service's options (workload.builtin only)
+    map_keys: Dimension | None = None
+    pool: Dimension | None = None
+    strings: Dimension | None = None
 
     _key_noun: ClassVar[str] = "setting"
 
@@ -371,6 +387,18 @@ class Space(StrictModel):
         """The settings given a single value, e.g. ``{"GOGC": 100}``."""
         return {name: dim.values[0] for name, dim in self.dimensions().items() if isinstance(dim, Choices)
                 and dim.is_fixed}
+
+    def option_problems(self, workload: Workload) -> dict[str, str]:
+        """Service options are dimensions of the built-in service only, and set in one place."""
+        problems = {}
+        for name in WORKLOAD_OPTION_SETTINGS:
+            if getattr(self, name) is None:
+                continue
+            if not isinstance(workload, ServiceWorkload):
+                problems[name] = "is an option of the built-in service; it needs workload.builtin: service"
+            elif name in workload.model_fields_set:
+                problems[name] = f"is also set in workload.{name}; give it in one place"
+        return problems
 
     def uses_percent(self) -> bool:
         """Whether any GOMEMLIMIT value is a percentage of the container memory."""

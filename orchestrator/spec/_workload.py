@@ -9,7 +9,8 @@ from typing import Annotated, Any, ClassVar, Literal, Union
 from pydantic import Field, PlainValidator, ValidationInfo, model_validator
 
 from orchestrator.spec._base import StrictModel, error_details, fail, fail_at
-from orchestrator.spec._values import boolean, clip, integer, number, one_of, optional, plain_text, show, size
+from orchestrator.spec._values import (
+    Parser, boolean, clip, integer, number, one_of, optional, plain_text, show, size)
 from orchestrator.spec._values import duration as a_duration  # a field is named duration
 from orchestrator.units import MIB, format_go_duration, format_number
 
@@ -114,6 +115,20 @@ class ServiceWorkload(StrictModel):
     def argv(self) -> list[str]:
         """The command line given to the container's entrypoint."""
         return self.args()
+
+
+# The service's allocation patterns (the Go memory notes' string against int map keys, sync.Pool or
+# not, strings.Builder against +, pointer-dense against pointer-free) may be searched in ``space``:
+# one study then says what each pattern costs at its best GC settings.
+SERVICE_OPTIONS = ("pointers", "map_keys", "pool", "strings")
+
+
+def service_option_parser(name: str) -> Parser[Any]:
+    """The parser of the service option ``name``: its ServiceWorkload field's own (one definition)."""
+    for item in ServiceWorkload.model_fields[name].metadata:
+        if isinstance(item, PlainValidator):
+            return item.func  # type: ignore[return-value]
+    raise LookupError(f"ServiceWorkload.{name} has no parser")
 
 
 def _package_dir(value: Any, info: ValidationInfo) -> Path:
