@@ -131,6 +131,18 @@ CASES = [
 ]
 
 
+@pytest.fixture(scope="module")
+def start_s() -> float:
+    """How long ``gctune --help`` takes here (the fastest of 3): the part of a wall time that is not
+    reading the spec."""
+    times = []
+    for _ in range(3):
+        started = time.monotonic()
+        gctune("--help", timeout=60)
+        times.append(time.monotonic() - started)
+    return min(times)
+
+
 def run_case(case: Case, tmp_path: Path) -> tuple[subprocess.CompletedProcess[str], Path, float]:
     path = case.path(tmp_path)
     started = time.monotonic()
@@ -139,12 +151,12 @@ def run_case(case: Case, tmp_path: Path) -> tuple[subprocess.CompletedProcess[st
 
 
 @pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])
-def test_bad_input_is_refused_cleanly(case: Case, tmp_path: Path, record_property: Any) -> None:
+def test_bad_input_is_refused_cleanly(case: Case, tmp_path: Path, record_property: Any, start_s: float) -> None:
     """Exit 2 within a second, the file named, a short message and no traceback."""
     record_property("reliability_class", "bad input")
     record_property("reliability_fault", f"{case.klass}: {case.description}")
-    record_property("reliability_expected", f"exit 2 within 1 s, the file named, `{case.expected}` said, "
-                                            "no traceback")
+    record_property("reliability_expected", f"exit 2, the file named, `{case.expected}` said, no traceback, "
+                                            "within 1 s (the test guards at 5 s)")
     result, path, wall = run_case(case, tmp_path)
     assert result.returncode == 2, result.stderr[-MAX_STDERR:]
     assert "Traceback" not in result.stderr + result.stdout
@@ -155,7 +167,7 @@ def test_bad_input_is_refused_cleanly(case: Case, tmp_path: Path, record_propert
     assert case.expected in result.stderr, result.stderr
     assert wall < WALL_GUARD_S
     said = next(line for line in lines if case.expected in line).replace(str(tmp_path), "TMP")
-    record_property("reliability_observed", f"exit 2 in {wall:.2f} s (with interpreter start), "
+    record_property("reliability_observed", f"exit 2 in {wall:.2f} s (`gctune --help` alone: {start_s:.2f} s), "
                                             f"{len(result.stderr)} characters: `{said[:160]}`")
 
 
