@@ -31,3 +31,7 @@ class BuildError(GctuneError):
 
 class EngineError(GctuneError):
     """The Docker engine is unreachable or refused a request."""
+
+
+class StoreError(GctuneError):
+    """The results cannot be written (a full or read-only file system); what finished is kept."""

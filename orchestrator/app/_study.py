@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import math
 import os
 import platform
@@ -15,7 +16,7 @@ from orchestrator.app._analysis import run_analysis
 from orchestrator.app._backend import Backend, docker_backend
 from orchestrator.app._reports import write_run_reports
 from orchestrator.build import WorkloadImage
-from orchestrator.errors import UsageError
+from orchestrator.errors import EngineError, StoreError, UsageError
 from orchestrator.results import RunInfo, Summary
 from orchestrator.search import Plan, Progress, StudyRun, check_storage, redact, resolve_storage
 from orchestrator.spec import Spec, baseline_settings, load_spec
@@ -39,7 +40,7 @@ def open_run_dir(spec_path: Path, options: RunOptions) -> tuple[RunDir, Spec]:
     spec = load_spec(spec_path)
     run_id = options.run_id or new_run_id()
     existing = options.results_dir / spec.name / run_id
-    if existing.exists():
+    if RunDir(existing).spec_path.exists():  # a folder without its spec.yaml was cut short while created
         run_dir = RunDir.open(existing)
         return run_dir, load_spec(run_dir.spec_path, base_dir=run_dir.spec_dir)
     return RunDir.create(options.results_dir, spec.name, run_id, spec_path.read_text(), spec_path.parent), spec
@@ -55,10 +56,48 @@ def run_study(spec_path: Path, options: RunOptions,
     summary.json and, unless ``write_report`` is false, the reports are written also when the run
     is interrupted, so what finished can be read at once.
     """
-    run_dir, spec = open_run_dir(spec_path, options)
-    with run_dir.lock():  # a second coordinator of this run exits here, naming the holder
-        _study(run_dir, spec, options, on_progress, on_start, plan, write_report, backend, on_step or _quiet)
-    return run_dir, run_dir.read_summary()
+    run_dir: RunDir | None = None
+    try:
+        run_dir, spec = open_run_dir(spec_path, options)
+        with run_dir.lock():  # a second coordinator of this run exits here, naming the holder
+            _study(run_dir, spec, options, on_progress, on_start, plan, write_report, backend, on_step or _quiet)
+        return run_dir, run_dir.read_summary()
+    except EngineError as exc:
+        if run_dir is None or not run_dir.summary_path.exists():
+            raise  # nothing was measured: nothing to continue
+        raise EngineError(f"{exc}\n{_resume_hint(run_dir)}") from exc
+    except Exception as exc:
+        problem = _unwritable(exc)
+        if problem is None:
+            raise
+        where = run_dir.root if run_dir else options.results_dir
+        hint = f"; once there is room (or it is writable again): {_resume_hint(run_dir)}" if run_dir else ""
+        raise StoreError(f"{where}: cannot write the results: {problem}{hint}") from exc
+
+
+def _resume_hint(run_dir: RunDir) -> str:
+    return f"finished trials are kept; continue with: gctune run --resume {run_dir.root}"
+
+
+# errno values that mean the results folder cannot take a write; and SQLite's words for the same
+_UNWRITABLE_ERRNOS = (errno.ENOSPC, errno.EDQUOT, errno.EROFS)
+_SQLITE_UNWRITABLE = ("database or disk is full", "attempt to write a readonly database")
+
+
+def _unwritable(exc: BaseException) -> str | None:
+    """Why the results could not be written (a full or read-only file system), from anywhere in the chain of
+    ``exc`` (a failed SQLite commit reaches here as Optuna's StorageInternalError, caused by it); else None."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, OSError) and current.errno in _UNWRITABLE_ERRNOS:
+            return f"{current.filename}: {current.strerror}" if current.filename else str(current.strerror)
+        found = next((words for words in _SQLITE_UNWRITABLE if words in str(current)), None)
+        if found:
+            return f"the study database: {found}"
+        current = current.__cause__ or current.__context__
+    return None
 
 
 def _study(run_dir: RunDir, spec: Spec, options: RunOptions, on_progress: Callable[[Progress], None] | None,
@@ -69,13 +108,13 @@ def _study(run_dir: RunDir, spec: Spec, options: RunOptions, on_progress: Callab
     on_step("connecting to the engine")
     backend = backend or docker_backend()
     cpusets = job_cpusets(spec, options.jobs, backend.host_cpus) if options.jobs > 1 else ()  # refuse at once
+    if on_start:
+        on_start(run_dir)  # before the build, so an interruption from here on is told how to resume
     images = backend.images(spec)
     on_step(f"preparing Go {spec.go.version or '(bundled)'} and building the workload image")
     first_image = images.for_settings(baseline_settings(spec))  # fail fast on a bad build
     on_step("measuring Go's defaults (the baseline)")
     _write_info(run_dir, spec, storage, first_image, backend)
-    if on_start:
-        on_start(run_dir)
     study_run = StudyRun(spec, run_dir, storage, backend.runner, images, backend.host_cpus, on_progress, plan,
                          cpusets)
     try:
@@ -84,7 +123,7 @@ def _study(run_dir: RunDir, spec: Spec, options: RunOptions, on_progress: Callab
         run_analysis(spec, run_dir, summary, backend.runner, images)
     finally:
         if study_run.baseline:
-            study_run.write_summary(finished=len(study_run.finished_trials()) >= study_run.budget)
+            study_run.write_summary(finished=len(study_run.measured_trials()) >= study_run.budget)
             if write_report:
                 write_run_reports(run_dir.root)
 

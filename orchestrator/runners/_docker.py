@@ -19,11 +19,13 @@ from orchestrator.runners._host import local_fingerprint
 from orchestrator.runners._output import CappedOutput
 from orchestrator.runners._cgroup import CgroupReading, CgroupWatcher
 from orchestrator.runners._oom import oom_signals
-from orchestrator.runners._engine import connect, engine_info, owner_labels, reap_stray_containers
+from orchestrator.runners._engine import _short, connect, engine_info, owner_labels, reap_stray_containers
 
 OUTPUT_MOUNT = "/gctune-out"
 _WAIT_SLICE_S = 1.0  # wait in slices so the timeout is checked between them
 _STOP_GRACE_S = 5    # a planned stop: SIGTERM, and SIGKILL if the program has not exited after this
+_ENGINE_GRACE_S = 60  # an engine that went away mid-run (a restart) is waited for this long before giving up
+_SIGNAL_EXITS = (137, 143)  # the exit codes of SIGKILL and SIGTERM
 
 
 class DockerRunner(Runner):
@@ -57,6 +59,11 @@ class DockerRunner(Runner):
         container = self._create(request)
         try:
             result = _ContainerRun(self.client, container, request, self.host_cpus, self._aborted).execute()
+        except (requests.exceptions.RequestException, docker.errors.DockerException) as exc:
+            # The engine failed under the run (a restart drops every connection): what was read is not a
+            # measurement of the workload. EngineError makes the study record it as such and run it again.
+            raise EngineError(f"the Docker engine failed during the run ({_short(exc)}); the run measured "
+                              "nothing") from exc
         finally:
             _remove(container)
         if self._aborted.is_set():
@@ -138,8 +145,10 @@ class _ContainerRun:
             try:
                 self.container.wait(timeout=max(0.1, min(_WAIT_SLICE_S, deadline - time.time())))
                 return False, self.stop_requested.is_set()
-            except (requests.exceptions.RequestException, docker.errors.APIError):
-                pass  # the wait's read timed out: the container is still running
+            except (requests.exceptions.RequestException, docker.errors.APIError) as exc:
+                if not _timed_out(exc):
+                    raise _await_engine(self.client, exc)
+                # the wait's read timed out: the container is still running
             if planned is not None and time.time() >= planned and not self.stopped_as_planned:
                 self.stopped_as_planned = self.killed_by_us = True
                 self.container.stop(timeout=_STOP_GRACE_S)  # SIGTERM, then SIGKILL after the grace period
@@ -157,6 +166,8 @@ class _ContainerRun:
             self.container.kill()
         except docker.errors.APIError:
             pass  # it exited on its own meanwhile
+        except requests.exceptions.RequestException:
+            pass  # the engine is away: _wait notices, and the container is removed with the run
 
     def _result(self, wall: float, timed_out: bool, stopped_early: bool, cgroup: CgroupReading,
                 started: float) -> RunResult:
@@ -167,6 +178,11 @@ class _ContainerRun:
         signals = oom_signals(bool(state.get("OOMKilled")), self._had_oom_event(started), cgroup, exit_code,
                               self.killed_by_us, limit)
         oom_killed = bool(signals) and exit_code != 0
+        if exit_code in _SIGNAL_EXITS and not self.killed_by_us and not oom_killed:
+            sender = self._outside_kill(started)
+            if sender:
+                raise EngineError(f"the container was stopped from outside gctune ({sender}): an engine restart "
+                                  "or a `docker stop`; the run measured nothing")
         peak, source = cgroup.peak_bytes, cgroup.source
         if oom_killed and limit and (peak or 0) < limit:
             # The last climb to the limit can fall between two polls; an OOM kill means it was reached.
@@ -181,12 +197,43 @@ class _ContainerRun:
         )
 
     def _had_oom_event(self, started: float) -> bool:
+        return bool(self._events(started, "oom"))
+
+    def _outside_kill(self, started: float) -> str:
+        """The signal of a kill gctune did not send (the engine stopping its containers as it shuts down, a
+        `docker stop`), or "" when there was none: the kernel's OOM killer and a crash send no kill event."""
+        kills = self._events(started, "kill")
+        return f"signal {kills[-1].get('Actor', {}).get('Attributes', {}).get('signal', '?')}" if kills else ""
+
+    def _events(self, started: float, event: str) -> list[dict]:
+        # The engine streams events until `until`: a whole second ahead made every run wait up to a second.
+        # Fractional timestamps need nine digits (the engine reads the part after the dot as nanoseconds).
         try:
-            events = self.client.events(since=int(started) - 1, until=int(time.time()) + 1, decode=True,
-                                        filters={"container": self.container.id, "event": "oom"})
-            return any(True for _ in events)
+            return list(self.client.events(since=f"{started - 1:.9f}", until=f"{time.time() + 0.2:.9f}",
+                                           decode=True, filters={"container": self.container.id, "event": event}))
         except (docker.errors.DockerException, requests.exceptions.RequestException):
-            return False
+            return []
+
+
+def _timed_out(exc: BaseException) -> bool:
+    """A wait slice that ended without an exit (docker-py reports it as ReadTimeout or as a ConnectionError
+    saying "Read timed out"), as opposed to the engine going away under the wait."""
+    return isinstance(exc, requests.exceptions.Timeout) or "timed out" in str(exc).lower()
+
+
+def _await_engine(client: docker.DockerClient, exc: BaseException) -> EngineError:
+    """The engine dropped a wait: give a restarting engine time to answer again, so the next run finds it.
+    Returns the error to raise; either way this run is lost."""
+    deadline = time.time() + _ENGINE_GRACE_S
+    while time.time() < deadline:
+        try:
+            client.ping()
+            return EngineError(f"the Docker engine went away during the run and came back ({_short(exc)}); "
+                               "the run measured nothing")
+        except (docker.errors.DockerException, requests.exceptions.RequestException):
+            time.sleep(0.5)
+    return EngineError(f"the Docker engine went away during the run and did not answer for {_ENGINE_GRACE_S}s "
+                       f"({_short(exc)})")
 
 
 def _remove(container) -> None:
@@ -194,6 +241,9 @@ def _remove(container) -> None:
         container.remove(force=True)
     except docker.errors.NotFound:
         pass
+    except requests.exceptions.RequestException as exc:
+        raise EngineError(f"could not remove container {container.name}: the engine does not answer "
+                          f"({_short(exc)}); the next gctune run removes it") from exc
     except docker.errors.APIError as exc:
         if "already in progress" not in str(exc):
             raise EngineError(f"could not remove container {container.name}: {exc}") from exc

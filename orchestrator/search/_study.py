@@ -11,6 +11,7 @@ from __future__ import annotations
 import itertools
 import json
 import math
+import re
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -39,6 +40,8 @@ from orchestrator.workloads import WorkloadImages
 # A sampler that proposes only measured configurations this many times in a row has exhausted the
 # space (a small grid of choices, a converged TPE): the study ends there instead of spinning.
 MAX_REPEATED_PROPOSALS = 50
+
+ENGINE = "engine"  # the outcome of a trial the Docker engine failed under
 
 # gctune's own constraints, each violated by one outcome of a trial.
 BUILTIN_CONSTRAINTS = {"no OOM kill": "oom", "no GC thrashing": "thrashing", "runnable configuration": "skipped"}
@@ -113,6 +116,11 @@ class StudyRun:
     def finished_trials(self) -> list[optuna.trial.FrozenTrial]:
         return finished_trials(self.study)
 
+    def measured_trials(self) -> list[optuna.trial.FrozenTrial]:
+        """Finished trials that measured their configuration: what the budget counts. A trial the engine
+        failed under is recorded (outcome ``engine``) but measured nothing; its configuration runs again."""
+        return [t for t in self.finished_trials() if t.user_attrs.get("outcome") != ENGINE]
+
     def run(self) -> None:
         """Measure the baseline (once per study), then run trials up to the budget."""
         self._requeue_interrupted()
@@ -126,7 +134,7 @@ class StudyRun:
             self._run_jobs()
 
     def _more_to_do(self, in_flight: int = 0) -> bool:
-        return (len(self.finished_trials()) + in_flight < self.budget
+        return (len(self.measured_trials()) + in_flight < self.budget
                 and self.repeated_in_a_row < MAX_REPEATED_PROPOSALS)
 
     def _run_jobs(self) -> None:
@@ -210,6 +218,8 @@ class StudyRun:
                 self.study.tell(trial, state=TrialState.FAIL)
                 self.study.enqueue_trial(trial.params, skip_if_exists=False)
             raise
+        if measurement.outcome == ENGINE:
+            self.study.enqueue_trial(trial.params, skip_if_exists=False)  # run again once the engine answers
         self.write_summary(finished=False)
         self._report(f"trial {trial.number}: {measurement.outcome} {measurement.reason}".strip())
         self._count_engine_failures(measurement)
@@ -234,7 +244,7 @@ class StudyRun:
         points again) is not run twice: Optuna is told the earlier result, and the trial is marked
         ``repeated``, outside the budget and the summary. Returns whether it was."""
         key = _settings_key(settings.params())
-        earlier = next((t for t in self.finished_trials() if _settings_key(t.user_attrs.get("settings", {})) == key),
+        earlier = next((t for t in self.measured_trials() if _settings_key(t.user_attrs.get("settings", {})) == key),
                        None)
         with self._lock:
             in_flight = key in self._in_flight
@@ -371,7 +381,7 @@ class StudyRun:
     def _report(self, last: str) -> None:
         if self.on_progress is None:
             return
-        finished = self.finished_trials()
+        finished = self.measured_trials()
         feasible = [t.values[0] for t in finished if t.user_attrs.get("feasible")]
         pick = min if self.spec.objectives[0][1] == "minimize" else max
         best = pick(feasible) if feasible else None
@@ -399,10 +409,27 @@ def classify(outcome: TrialOutcome) -> tuple[str, str]:
                              f"{metrics['thrash_gc_cpu_percent_max']:.0f}%; stopped early")
     if metrics.get("timed_out"):
         return "timeout", "killed at the trial timeout"
-    if metrics.get("exit_code") != 0 or not metrics.get("window_complete"):
-        tail = outcome.run.stderr.strip().splitlines()[-1:] or [""]
-        return "crash", f"exit code {metrics.get('exit_code')}: {tail[0][:200]}"
+    # A program gctune stopped as planned (SIGTERM at the end of `duration`) exits by that signal.
+    planned_stop = outcome.run.stopped_as_planned and outcome.run.exit_code in (137, 143)
+    if (metrics.get("exit_code") != 0 and not planned_stop) or not metrics.get("window_complete"):
+        return "crash", f"exit code {metrics.get('exit_code')}: {last_words(outcome.run.stderr)[:200]}"
     return "ok", ""
+
+
+# How a dying Go program says why: "panic: ...", or "fatal error: ..." after the runtime's own "runtime: ..."
+# line; the stack trace after them ends in a frame that says nothing.
+_DEATH_NOTICE = re.compile(r"^(?:panic|fatal error): .*$", re.MULTILINE)
+
+
+def last_words(stderr: str) -> str:
+    """Why a program died, from its stderr: its Go panic or fatal error, else its last line."""
+    notice = _DEATH_NOTICE.search(stderr)
+    if notice is None:
+        tail = [line for line in stderr.strip().splitlines() if not line.startswith("gctune: output cut here")]
+        return tail[-1] if tail else ""
+    before = list(itertools.takewhile(lambda line: line.startswith("runtime: "),
+                                      reversed(stderr[:notice.start()].rstrip("\n").split("\n"))))
+    return f"{before[-1]}; {notice.group()}" if before else notice.group()
 
 
 def _jsonable(metrics: dict[str, Any]) -> dict[str, Any]:

@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import json
 import os
@@ -79,8 +80,9 @@ class RunDir:
         run_dir = cls(results_dir / spec_name / run_id)
         run_dir.root.mkdir(parents=True, exist_ok=True)
         if not run_dir.spec_path.exists():
-            run_dir.spec_path.write_text(spec_text)
+            # spec.yaml last and whole: its presence says the folder is complete, even after a kill here.
             run_dir.write_json(run_dir.root / "spec-source.json", {"spec_dir": str(spec_dir.resolve())})
+            run_dir.write_text(run_dir.spec_path, spec_text)
         return run_dir
 
     @property
@@ -165,7 +167,16 @@ class RunDir:
 
     def write_json(self, path: Path, data: Any) -> None:
         """Write via a temporary file and rename, so a kill never leaves half a JSON file."""
+        self.write_text(path, json.dumps(data, indent=2, default=str) + "\n")
+
+    def write_text(self, path: Path, text: str) -> None:
+        """Write via a temporary file and rename: the old file or the whole new one, also on a full disk."""
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(f"{path.suffix}.{os.getpid()}-{threading.get_ident()}.tmp")  # writers never share one
-        tmp.write_text(json.dumps(data, indent=2, default=str) + "\n")
-        os.replace(tmp, path)
+        try:
+            tmp.write_text(text)
+            os.replace(tmp, path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                tmp.unlink()  # a full disk must not also keep half a file
+            raise
