@@ -249,7 +249,8 @@ class SecondEngine:
 
     def start(self, timeout_s: float = 90) -> None:
         self.pidfile.unlink(missing_ok=True)  # a killed dockerd leaves it, and a new one refuses to start then
-        namespace = f"gctune-{self.root.name}"
+        # containerd takes only alphanumerics joined by single [._-]; mkdtemp names may hold "_" anywhere.
+        namespace = "gctune" + re.sub(r"[^a-z0-9]", "", self.root.name.lower())
         with open(self.root / "dockerd.log", "ab") as log:
             self.process = subprocess.Popen(
                 ["dockerd", "--host", self.host, "--data-root", str(self.root / "data"),

@@ -7,7 +7,7 @@ import pytest
 
 from orchestrator.search import aggregate, skip_reason
 from orchestrator.stats import median_ci
-from orchestrator.search._space import GOGC_OFF_PARAM, grid_space, suggest
+from orchestrator.search._space import GOGC_OFF_PARAM, grid_space, space_size, suggest
 from orchestrator.search._summary import _front, _knee
 from orchestrator.spec import Percent, TrialSettings, load_spec_text
 
@@ -71,6 +71,18 @@ def test_grid_lists_every_point_of_a_stepped_space():
                           "  GOMEMLIMIT: {low: 60%, high: 90%, step: 15%}\nsearch: {sampler: grid}\n")
     grid = grid_space(spec.space.searched())
     assert grid == {"GOGC": [50, 100, 150, 200, "off"], "GOMEMLIMIT": ["60%", "75%", "90%"]}
+
+
+@pytest.mark.parametrize("space, size", [
+    ("  GOGC: {low: 50, high: 200, step: 50, off: true}\n  GOMEMLIMIT: {low: 60%, high: 90%, step: 15%}\n", 15),
+    ("  GOGC: [50, 100]\n  GOMAXPROCS: [1, 2, auto]\n", 6),
+    ("  GOGC: {low: 25, high: 400, log: true}\n", 376),  # every integer of the range
+    ("  GOGC: [50, 100]\n  GOMEMLIMIT: {low: 50%, high: 90%}\n", None),  # a continuous percentage
+    ("  GOGC: [50]\n  cpus: {low: 0.5, high: 2.0}\n", None),
+])
+def test_a_finite_space_counts_its_configurations(space, size):
+    spec = load_spec_text("name: s\nworkload: {builtin: service}\ncontainer: {memory: 256MiB}\nspace:\n" + space)
+    assert space_size(spec.space.searched()) == size
 
 
 @pytest.mark.parametrize("settings, expected", [

@@ -6,6 +6,7 @@ and are parsed back with the spec's own value parser.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import optuna
@@ -27,6 +28,21 @@ def suggest(trial: optuna.Trial, searched: dict[str, Dimension], grid: bool = Fa
 def grid_space(searched: dict[str, Dimension]) -> dict[str, list[Any]]:
     """Every point of a stepped space, per setting, for Optuna's GridSampler."""
     return {name: _grid_values(dim) for name, dim in searched.items()}
+
+
+def space_size(searched: dict[str, Dimension]) -> int | None:
+    """How many distinct configurations the space holds, or None when a dimension is continuous: a study
+    that has measured them all has nothing new to propose."""
+    sizes = [_dimension_size(dim) for dim in searched.values()]
+    return None if None in sizes else math.prod(sizes)
+
+
+def _dimension_size(dim: Dimension) -> int | None:
+    if isinstance(dim, Choices):
+        return len(dim.values)
+    if dim.step is None and not (dim.integral or dim.in_bytes) or isinstance(dim.low, Percent) and dim.step is None:
+        return None
+    return len(_grid_values(dim))
 
 
 def _suggest_one(trial: optuna.Trial, name: str, dim: Dimension) -> Any:

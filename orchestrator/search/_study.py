@@ -27,7 +27,7 @@ from orchestrator.metrics._thrash import ThrashDetector
 from orchestrator.runners import Runner
 from orchestrator.search._samplers import create_sampler
 from orchestrator.search._storage import open_storage, redact
-from orchestrator.search._space import grid_space, suggest
+from orchestrator.search._space import grid_space, space_size, suggest
 from orchestrator.search._states import INTERRUPTED, REPEATED, finished_trials, mark_interrupted, named_constraints, set_constraints
 from orchestrator.search._aggregate import aggregate
 from orchestrator.search._summary import build_summary
@@ -134,8 +134,15 @@ class StudyRun:
             self._run_jobs()
 
     def _more_to_do(self, in_flight: int = 0) -> bool:
-        return (len(self.measured_trials()) + in_flight < self.budget
-                and self.repeated_in_a_row < MAX_REPEATED_PROPOSALS)
+        measured = self.measured_trials()
+        return (len(measured) + in_flight < self.budget
+                and self.repeated_in_a_row < MAX_REPEATED_PROPOSALS
+                and not self._space_exhausted(measured))
+
+    def _space_exhausted(self, measured: list[optuna.trial.FrozenTrial]) -> bool:
+        """Every configuration of a finite space measured: the sampler could only propose repeats."""
+        size = space_size(self.searched)
+        return size is not None and len({_settings_key(t.user_attrs.get("settings", {})) for t in measured}) >= size
 
     def _run_jobs(self) -> None:
         """One thread per cpuset, each running trials until the budget is claimed (under a lock, so it is
