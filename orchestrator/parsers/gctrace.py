@@ -215,49 +215,60 @@ class RunningSummary:
     """
 
     __slots__ = ("cycles", "forced", "pause_units", "pause_max", "cpu_units", "heap_peak", "missing",
-                 "_number", "_last", "_last_match", "_ms", "_units", "_mb")
+                 "_number", "_last", "_last_match", "_units", "_mb")
 
     def __init__(self) -> None:
         self.cycles = 0
         self.forced = 0
         self.pause_units = 0
-        self.pause_max = 0.0
+        self.pause_max = 0  # units, as the total
         self.cpu_units = 0
         self.heap_peak: int | None = None
         self.missing = 0
         self._number: int | None = None  # of the last cycle added
         self._last: tuple[object, ...] | None = None  # at, percent, live, goal, procs
         self._last_match: re.Match[str] | None = None  # read into _last only when asked
-        self._ms = _Memo(float)
         self._units = _Memo(_units_of_text)
         self._mb = _Memo(int)
 
     def add_match(self, match: re.Match[str]) -> None:
-        """Add the cycle of one matched gc line."""
+        """Add the cycle of one matched gc line.
+
+        The hot path of a long log: :meth:`_add` written out, with every time in exact units."""
         number, w1, w3, c1, c2, c3, c4, c5, h0, h1, forced = match.group(*_SUMMARY_GROUPS)
-        ms, units, mb = self._ms, self._units, self._mb
+        units, mb = self._units, self._mb
+        pause = units[w1] + units[w3]
         start, end = mb[h0], mb[h1]
-        self._add(int(number), ms[w1] + ms[w3], units[c1] + units[c2] + units[c3] + units[c4] + units[c5],
-                  start if start > end else end, forced is not None)
+        heap = start if start > end else end
+        self.cycles += 1
+        if forced is not None:
+            self.forced += 1
+        self.pause_units += pause
+        if pause > self.pause_max:
+            self.pause_max = pause
+        self.cpu_units += units[c1] + units[c2] + units[c3] + units[c4] + units[c5]
+        if self.heap_peak is None or heap > self.heap_peak:
+            self.heap_peak = heap
+        self._follow(int(number))
         self._last_match = match
 
     def add_cycles(self, cycles: Iterable[GCCycle]) -> None:
         """Add parsed cycles."""
         for c in cycles:
-            self._add(c.number, c.pause_ms, sum(map(_units, c.cpu_ms)), max(c.heap_start_mb, c.heap_end_mb),
-                      c.forced)
+            pause = _units(c.clock_ms[0]) + _units(c.clock_ms[2])  # each printed value exactly
+            self.cycles += 1
+            self.forced += c.forced
+            self.pause_units += pause
+            self.pause_max = max(self.pause_max, pause)
+            self.cpu_units += sum(map(_units, c.cpu_ms))
+            heap = max(c.heap_start_mb, c.heap_end_mb)
+            self.heap_peak = heap if self.heap_peak is None else max(self.heap_peak, heap)
+            self._follow(c.number)
             self._last, self._last_match = (c.at_s, c.gc_percent, c.live_mb, c.goal_mb, c.procs), None
 
-    def _add(self, number: int, pause_ms: float, cpu_units: int, heap_mb: int, forced: bool) -> None:
-        self.cycles += 1
-        self.forced += forced
-        self.pause_units += int(pause_ms * _UNIT)  # exact: see _UNIT
-        if pause_ms > self.pause_max:
-            self.pause_max = pause_ms
-        self.cpu_units += cpu_units
-        if self.heap_peak is None or heap_mb > self.heap_peak:
-            self.heap_peak = heap_mb
-        # A number that does not go up starts a new run (another process), which is not a gap.
+    def _follow(self, number: int) -> None:
+        """Count the cycles missing before ``number``. A number that does not go up starts a new run
+        (another process), which is not a gap."""
         if self._number is not None and number > self._number:
             self.missing += number - self._number - 1
         self._number = number
@@ -274,7 +285,7 @@ class RunningSummary:
             elapsed_s=None if at is None else float(at),  # type: ignore[arg-type]
             gc_percent_last=_opt_int(percent),
             pause_ms_total=self.pause_units / _UNIT,  # one correctly rounded division
-            pause_ms_max=self.pause_max,
+            pause_ms_max=self.pause_max / _UNIT,
             cpu_ms_total=self.cpu_units / _UNIT,
             heap_peak_mb=self.heap_peak,
             live_heap_mb_last=_opt_int(live),
