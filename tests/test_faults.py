@@ -230,6 +230,7 @@ def test_no_engine_at_start_is_a_clear_message_and_exit_1(tmp_path, row, command
     message = result.stderr.strip().splitlines()
     assert len(message) == 1 and f"no Docker engine answers at {NO_ENGINE}" in message[0], message
     assert "start a Docker engine" in message[0] and took < 30
+    assert not list((tmp_path / "results").rglob("*")), "a run that could not start leaves no folder behind"
     row.observe(f"exit 1 after {took:.1f}s: {brief(message[0], 200)}")
 
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import math
 import os
 import platform
+import shutil
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -14,7 +16,6 @@ from pathlib import Path
 
 from orchestrator.app._analysis import run_analysis
 from orchestrator.app._backend import Backend, docker_backend
-from orchestrator.app._reports import write_run_reports
 from orchestrator.build import WorkloadImage
 from orchestrator.errors import EngineError, StoreError, UsageError
 from orchestrator.results import RunInfo, Summary
@@ -64,6 +65,8 @@ def run_study(spec_path: Path, options: RunOptions,
         return run_dir, run_dir.read_summary()
     except EngineError as exc:
         if run_dir is None or not run_dir.summary_path.exists():
+            if run_dir is not None and options.resume is None and options.run_id is None:
+                _discard(run_dir)
             raise  # nothing was measured: nothing to continue
         raise EngineError(f"{exc}\n{_resume_hint(run_dir)}") from exc
     except Exception as exc:
@@ -73,6 +76,14 @@ def run_study(spec_path: Path, options: RunOptions,
         where = run_dir.root if run_dir else options.results_dir
         hint = f"; once there is room (or it is writable again): {_resume_hint(run_dir)}" if run_dir else ""
         raise StoreError(f"{where}: cannot write the results: {problem}{hint}") from exc
+
+
+def _discard(run_dir: RunDir) -> None:
+    """Remove a run folder this call made and nothing was measured in (and its spec's folder, if that is
+    left empty): a run that could not start leaves nothing to resume."""
+    shutil.rmtree(run_dir.root, ignore_errors=True)
+    with contextlib.suppress(OSError):
+        run_dir.root.parent.rmdir()
 
 
 def _resume_hint(run_dir: RunDir) -> str:
@@ -125,6 +136,8 @@ def _study(run_dir: RunDir, spec: Spec, options: RunOptions, on_progress: Callab
         if study_run.baseline:
             study_run.write_summary(finished=len(study_run.measured_trials()) >= study_run.budget)
             if write_report:
+                from orchestrator.app._reports import write_run_reports  # matplotlib: only when a report is due
+
                 write_run_reports(run_dir.root)
 
 
