@@ -232,25 +232,41 @@ class RunningSummary:
         self._mb = _Memo(int)
 
     def add_match(self, match: re.Match[str]) -> None:
-        """Add the cycle of one matched gc line.
+        """Add the cycle of one matched gc line."""
+        self.add_matches((match,))
 
-        The hot path of a long log: :meth:`_add` written out, with every time in exact units."""
-        number, w1, w3, c1, c2, c3, c4, c5, h0, h1, forced = match.group(*_SUMMARY_GROUPS)
-        units, mb = self._units, self._mb
-        pause = units[w1] + units[w3]
-        start, end = mb[h0], mb[h1]
-        heap = start if start > end else end
-        self.cycles += 1
-        if forced is not None:
-            self.forced += 1
-        self.pause_units += pause
-        if pause > self.pause_max:
-            self.pause_max = pause
-        self.cpu_units += units[c1] + units[c2] + units[c3] + units[c4] + units[c5]
-        if self.heap_peak is None or heap > self.heap_peak:
-            self.heap_peak = heap
-        self._follow(int(number))
-        self._last_match = match
+    def add_matches(self, matches: Iterable[re.Match[str]]) -> None:
+        """Add the cycles of matched gc lines, in order.
+
+        The hot path of a long log: the totals are kept in locals for the loop and every time is
+        added in exact units (see ``_UNIT``)."""
+        units, mb, group = self._units, self._mb, _SUMMARY_GROUPS
+        cycles, forced_cycles, missing, previous = self.cycles, self.forced, self.missing, self._number
+        pause_total, pause_max, cpu_total = self.pause_units, self.pause_max, self.cpu_units
+        heap_peak = -1 if self.heap_peak is None else self.heap_peak
+        last = None
+        for last in matches:
+            number, w1, w3, c1, c2, c3, c4, c5, h0, h1, forced = last.group(*group)
+            pause = units[w1] + units[w3]
+            pause_total += pause
+            if pause > pause_max:
+                pause_max = pause
+            cpu_total += units[c1] + units[c2] + units[c3] + units[c4] + units[c5]
+            start, end = mb[h0], mb[h1]
+            if start > heap_peak or end > heap_peak:
+                heap_peak = start if start > end else end
+            if forced is not None:
+                forced_cycles += 1
+            cycles += 1
+            n = int(number)
+            if previous is not None and n > previous:  # a number that does not go up: another process
+                missing += n - previous - 1
+            previous = n
+        if last is None:
+            return
+        self.cycles, self.forced, self.missing, self._number = cycles, forced_cycles, missing, previous
+        self.pause_units, self.pause_max, self.cpu_units, self.heap_peak = pause_total, pause_max, cpu_total, heap_peak
+        self._last_match = last
 
     def add_cycles(self, cycles: Iterable[GCCycle]) -> None:
         """Add parsed cycles."""
@@ -318,22 +334,33 @@ class GCTraceScanner:
     def scan(self, line: str) -> re.Match[str] | None:
         """Take the next physical line; return the match of its gc record if it holds a complete one
         (:attr:`periodic` then says whether it is the periodic GC)."""
-        self.line_no += 1
-        line = line.rstrip("\r\n")
-        match = _GC_LINE.search(line) if "gc " in line else None
-        if match is not None:
-            if self._periodic_pending:
-                self.periodic, self._periodic_pending = self._is_periodic(match), False
-            else:
-                self.periodic = False
-            self._last = match
-            return match
-        if line.endswith(_PERIODIC_LINE):
-            self._periodic_pending = True
-            self._periodic_after = None if self._last is None else int(self._last["number"])
-        elif _FRAGMENT.search(line):
-            self.skipped_lines += 1
-        return None
+        return next(self.matches((line,)), None)
+
+    def matches(self, lines: Iterable[str]) -> Iterator[re.Match[str]]:
+        """Take physical lines in order; yield the match of each complete gc record (:attr:`periodic` and
+        :attr:`line_no` describe the one just yielded). One loop with its state in locals: this is
+        what a long log costs per line."""
+        search, fragment = _GC_LINE.search, _FRAGMENT.search
+        line_no = self.line_no
+        try:
+            for line in lines:
+                line_no += 1
+                line = line.rstrip("\r\n")
+                match = search(line) if "gc " in line else None
+                if match is not None:
+                    if self._periodic_pending:
+                        self.periodic, self._periodic_pending = self._is_periodic(match), False
+                    elif self.periodic:
+                        self.periodic = False
+                    self._last, self.line_no = match, line_no
+                    yield match
+                elif line.endswith(_PERIODIC_LINE):
+                    self._periodic_pending = True
+                    self._periodic_after = None if self._last is None else int(self._last["number"])
+                elif fragment(line):
+                    self.skipped_lines += 1
+        finally:
+            self.line_no = line_no
 
     def _is_periodic(self, match: re.Match[str]) -> bool:
         """Whether this line is the cycle a pending ``GC forced`` announced.
@@ -360,10 +387,8 @@ def iter_gc_cycles(
     *scanner* to read its ``skipped_lines`` afterwards.
     """
     scanner = GCTraceScanner() if scanner is None else scanner
-    for line in lines:
-        cycle = scanner.feed(line)
-        if cycle is not None:
-            yield cycle
+    for match in scanner.matches(lines):
+        yield _cycle_from_match(match, scanner.line_no, scanner.periodic)
 
 
 def parse_gctrace(text: str) -> GCTrace:
@@ -377,11 +402,7 @@ def summarize_gctrace(lines: Iterable[str]) -> GCTraceSummary:
     """The summary of gctrace output given as physical lines (an open file will do), keeping no
     cycle: memory does not grow with the log. Equal to ``parse_gctrace(text).summary()``."""
     scanner, running = GCTraceScanner(), RunningSummary()
-    scan, add = scanner.scan, running.add_match
-    for line in lines:
-        match = scan(line)
-        if match is not None:
-            add(match)
+    running.add_matches(scanner.matches(lines))
     return running.result(scanner.skipped_lines)
 
 
