@@ -219,6 +219,13 @@ class StudyRun:
                 self.study.enqueue_trial(params, skip_if_exists=False)
 
     def _measure_baseline(self) -> Baseline:
+        baseline = self._measure_baseline_here()
+        self.study.set_user_attr("baseline_machine", self.machine_id)  # trials are compared on its machine
+        self.study.set_user_attr("baseline", baseline.to_dict())
+        return baseline
+
+    def _measure_baseline_here(self) -> Baseline:
+        """Go's defaults measured on this runner's machine, kept in the run folder."""
         settings = baseline_settings(self.spec)
         measurement = self._measure(settings, self.run_dir.baseline_dir, self.cpusets[0])
         if measurement.outcome == "engine":
@@ -230,8 +237,6 @@ class StudyRun:
                                             "violations": violations,
                                             "feasible": all(v <= 0 for v in violations.values())})
         self.run_dir.write_json(self.run_dir.baseline_dir / "trial.json", baseline.to_dict())
-        self.study.set_user_attr("baseline_machine", self.machine_id)  # trials are compared on its machine
-        self.study.set_user_attr("baseline", baseline.to_dict())
         return baseline
 
     def _ask(self) -> optuna.Trial:
