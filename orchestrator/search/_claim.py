@@ -120,7 +120,7 @@ def _fail(storage: optuna.storages.BaseStorage, trial: FrozenTrial, interrupted:
 def _dead_on_this_host(holder: str) -> bool:
     """Whether ``pid P on host H`` names a process of this host that no longer exists."""
     words = holder.split()
-    if len(words) != 5 or words[3] != socket.gethostname() or not words[1].isdigit():
+    if len(words) != 5 or words[4] != socket.gethostname() or not words[1].isdigit():
         return False  # another host's: its heartbeat tells
     try:
         os.kill(int(words[1]), 0)

@@ -65,6 +65,7 @@ def joined_spec(attrs: dict[str, Any], store: ArtifactStore | None, folder: Path
         raise UsageError("this study's workload is a Go package whose source is in the coordinator's artifact "
                          "store: pass --artifacts PATH_OR_URL")
     module = folder / "module"
+    folder.mkdir(parents=True, exist_ok=True)
     if not module.exists():
         bundle = folder / "source.tar.gz"
         bundle.unlink(missing_ok=True)

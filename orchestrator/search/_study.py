@@ -111,6 +111,7 @@ class StudyRun:
         self.machine_id = self.fingerprint.machine_id  # which machine measured each trial
         # One study per run, so runs sharing a storage (a team's PostgreSQL) never mix their trials.
         self.study_name = study_name or f"{spec.name}/{run_dir.run_id}"
+        self.run_id = self.study_name.partition("/")[2] or run_dir.run_id  # containers are labelled with it
         self.artifacts = artifacts  # where workers on other hosts keep their trials' files
         self.study = self._open_study()
         self.baseline: Baseline | None = None
@@ -403,7 +404,7 @@ class StudyRun:
         detector = ThrashDetector(self.spec.search.thrash_gc_cpu_percent, self.spec.search.thrash_for,
                                   settings.cpus, self.host_cpus)
         image = self.images.for_settings(settings)
-        outcome = run_trial(self.spec, settings, self.runner, image, self.run_dir.run_id,
+        outcome = run_trial(self.spec, settings, self.runner, image, self.run_id,
                             on_stdout_line=detector.feed, cpuset=cpuset)
         outcome.metrics["thrashing"] = detector.thrashing
         outcome.metrics["thrash_gc_cpu_percent_max"] = detector.highest_percent
