@@ -103,6 +103,9 @@ def run_options(command: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--storage", help="Any Optuna storage URL (default: sqlite:///RUN_DIR/study.db)."),
         click.option("--jobs", type=click.IntRange(min=1), default=1, show_default=True,
                      help="Trials at once on this host, each container pinned to its own ceil(cpus) cores."),
+        click.option("--artifacts", metavar="PATH_OR_URL",
+                     help="Where `gctune worker`s keep trial files: a folder all hosts mount, or s3://BUCKET "
+                          "(default RUN_DIR/artifacts)."),
         click.option("--json", "as_json", is_flag=True, help="Print the result as JSON at the end."),
         click.option("--summary-md", type=click.Path(dir_okay=False),
                      help="Also write a short Markdown summary here (and to $GITHUB_STEP_SUMMARY when set)."),
@@ -129,20 +132,21 @@ def _run_with_progress(spec_path: str, execute: Callable[..., Any]) -> Any:
         raise
 
 
-def _options(results_dir: str, run_id: str | None, resume: str | None, storage: str | None, jobs: int = 1) -> Any:
+def _options(results_dir: str, run_id: str | None, resume: str | None, storage: str | None, jobs: int = 1,
+             artifacts: str | None = None) -> Any:
     from orchestrator.app import RunOptions
 
-    return RunOptions(Path(results_dir), run_id, Path(resume) if resume else None, storage, jobs)
+    return RunOptions(Path(results_dir), run_id, Path(resume) if resume else None, storage, jobs, artifacts)
 
 
 @cli.command()
 @run_options
 def run(spec_path: str, results_dir: str, run_id: str | None, resume: str | None, storage: str | None, jobs: int,
-        as_json: bool, summary_md: str | None) -> None:
+        artifacts: str | None, as_json: bool, summary_md: str | None) -> None:
     """Search the settings of SPEC: a baseline, then Optuna trials, then a recommendation."""
     from orchestrator.app import run_study, write_ci_summary
 
-    options = _options(results_dir, run_id, resume, storage, jobs)
+    options = _options(results_dir, run_id, resume, storage, jobs, artifacts)
     run_dir, summary = _run_with_progress(spec_path, lambda **kw: run_study(Path(spec_path), options, **kw))
     write_ci_summary(summary, Path(summary_md) if summary_md else None, str(run_dir.root / "report.html"))
     if as_json:
@@ -155,11 +159,11 @@ def run(spec_path: str, results_dir: str, run_id: str | None, resume: str | None
 @cli.command()
 @run_options
 def nightly(spec_path: str, results_dir: str, run_id: str | None, resume: str | None, storage: str | None,
-            jobs: int, as_json: bool, summary_md: str | None) -> None:
+            jobs: int, artifacts: str | None, as_json: bool, summary_md: str | None) -> None:
     """One scheduled night: run, append to the history, compare with the last night (exit 3 on regression)."""
     from orchestrator.app import REGRESSION_EXIT, run_nightly, write_ci_summary
 
-    options = _options(results_dir, run_id, resume, storage, jobs)
+    options = _options(results_dir, run_id, resume, storage, jobs, artifacts)
     result = _run_with_progress(spec_path, lambda **kw: run_nightly(Path(spec_path), options, **kw))
     write_ci_summary(result.night, Path(summary_md) if summary_md else None)
     if as_json:
@@ -168,6 +172,35 @@ def nightly(spec_path: str, results_dir: str, run_id: str | None, resume: str | 
         console.stdout.print(console.night_text(result.night, result.run_dir.root), soft_wrap=True)
     if result.regression:
         raise SystemExit(REGRESSION_EXIT)
+
+
+@cli.command()
+@click.argument("run_dir", metavar="[RUN_DIR]", required=False, type=click.Path(exists=True, file_okay=False))
+@click.option("--storage", help="The coordinator's Optuna storage URL (PostgreSQL for several hosts).")
+@click.option("--study", help="The study: <spec name>/<run id>, as `gctune run` names it.")
+@click.option("--engine", metavar="DOCKER_HOST_URL", help="Run trials on this Docker engine (default: DOCKER_HOST, "
+                                                          "else the local socket).")
+@click.option("--artifacts", metavar="PATH_OR_URL", help="The artifact store (default: the one the coordinator "
+                                                         "recorded): a shared folder or s3://BUCKET.")
+@click.option("--results-dir", type=click.Path(file_okay=False), default="results", show_default=True,
+              help="This worker's files go to DIR/<spec name>/<run id>/worker-<host>-<pid>/.")
+@click.option("--json", "as_json", is_flag=True, help="Print what the worker did as JSON at the end.")
+def worker(run_dir: str | None, storage: str | None, study: str | None, engine: str | None, artifacts: str | None,
+           results_dir: str, as_json: bool) -> None:
+    """Join a run a coordinator started (`gctune run --storage URL`) and measure its trials here."""
+    from orchestrator.app import WorkerOptions, run_worker
+
+    options = WorkerOptions(Path(run_dir) if run_dir else None, storage, study, engine, artifacts, Path(results_dir))
+    with console.StudyProgress() as progress:
+        result = run_worker(options, on_progress=progress.update, on_step=progress.step)
+    if as_json:
+        click.echo(json.dumps({"study": result.study_name, "folder": str(result.folder),
+                               "measured_here": result.measured_here, "measured": result.measured,
+                               "budget": result.budget}, indent=2))
+    else:
+        console.stdout.print(f"{result.study_name}: {result.measured_here} trial(s) measured here; "
+                             f"{result.measured} of {result.budget} in the study; files in {result.folder}",
+                             soft_wrap=True)
 
 
 @cli.command()

@@ -23,6 +23,7 @@ _HOME = {
     "RunOptions": "_study", "job_cpusets": "_study", "open_run_dir": "_study", "run_study": "_study",
     "gctrace_summary": "_tools", "validate_spec": "_tools",
     "run_single_trial": "_trial",
+    "WorkerOptions": "_worker", "WorkerResult": "_worker", "run_worker": "_worker",
 }
 __all__ = sorted(_HOME)
 

@@ -27,12 +27,13 @@ class Backend:
         return self.engine.host_cpus
 
 
-def docker_backend() -> Backend:
-    """The Docker engine DOCKER_HOST (or the local socket) names; EngineError when none answers."""
-    from orchestrator.runners import DockerRunner
+def docker_backend(engine_url: str | None = None) -> Backend:
+    """The Docker engine at ``engine_url``, else the one DOCKER_HOST (or the local socket) names; EngineError
+    when none answers."""
+    from orchestrator.runners import DockerRunner, connect
     from orchestrator.workloads import WorkloadImages
 
-    runner = DockerRunner()
+    runner = DockerRunner(connect(base_url=engine_url) if engine_url else None, engine_url=engine_url)
     engine = runner.engine
     facts = EngineFacts(docker=engine.server_version, cgroup=engine.cgroup_version, host_cpus=engine.host_cpus,
                         host_memory_bytes=engine.host_memory_bytes)

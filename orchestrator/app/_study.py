@@ -19,7 +19,8 @@ from orchestrator.app._backend import Backend, docker_backend
 from orchestrator.build import WorkloadImage
 from orchestrator.errors import EngineError, StoreError, UsageError
 from orchestrator.results import RunInfo, Summary
-from orchestrator.search import Plan, Progress, StudyRun, check_storage, redact, resolve_storage
+from orchestrator.search import (
+    Plan, Progress, StudyRun, check_storage, open_artifact_store, publish, redact, resolve_storage, store_location)
 from orchestrator.spec import Spec, baseline_settings, load_spec
 from orchestrator.store import RunDir, new_run_id
 
@@ -31,6 +32,7 @@ class RunOptions:
     resume: Path | None = None
     storage: str | None = None
     jobs: int = 1  # trials at once on this host, each pinned to its own cores
+    artifacts: str | None = None  # where workers keep trial files (a folder or s3://BUCKET); default RUN_DIR/artifacts
 
 
 def open_run_dir(spec_path: Path, options: RunOptions) -> tuple[RunDir, Spec]:
@@ -126,8 +128,11 @@ def _study(run_dir: RunDir, spec: Spec, options: RunOptions, on_progress: Callab
     first_image = images.for_settings(baseline_settings(spec))  # fail fast on a bad build
     on_step("measuring Go's defaults (the baseline)")
     _write_info(run_dir, spec, storage, first_image, backend)
+    location = store_location(options.artifacts or str(run_dir.root / "artifacts"))
+    store = open_artifact_store(location)
     study_run = StudyRun(spec, run_dir, storage, backend.runner, images, backend.host_cpus, on_progress, plan,
-                         cpusets)
+                         cpusets, artifacts=store)
+    publish(study_run.study, run_dir.spec_path.read_text(), spec, store, location)  # what `gctune worker` reads
     try:
         study_run.run()
         summary = study_run.write_summary(finished=True)

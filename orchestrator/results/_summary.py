@@ -72,6 +72,7 @@ class TrialRecord(Measured):
     values: dict[str, float] | None = None  # objective metric -> the trial's value
     violations: dict[str, float] | None = None  # constraint -> violation (<= 0 is met)
     go_version_built: str | None = None  # only in by_go_version: the version the binary reported
+    machine: str | None = None  # the fingerprint's machine_id of where it was measured (workers: theirs)
 
 
 class Recommendation(Measured):

@@ -8,11 +8,14 @@ folder, so they are tested on small fake trees (tests/data/cgroup/).
 
 from __future__ import annotations
 
+import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-CGROUP_ROOT = Path("/sys/fs/cgroup")
+# GCTUNE_CGROUP_ROOT moves it: pointed at a missing folder, a local engine is read as a remote one is
+# (the engine's stats API), which is how that path is tested on one machine.
+CGROUP_ROOT = Path(os.environ.get("GCTUNE_CGROUP_ROOT") or "/sys/fs/cgroup")
 
 
 @dataclass
@@ -127,6 +130,11 @@ class CgroupWatcher:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._poll, name="gctune-cgroup", daemon=True)
 
+    @property
+    def found(self) -> bool:
+        """Whether the container's cgroup folder is on this host."""
+        return self._found is not None
+
     def __enter__(self) -> CgroupWatcher:
         if self._found:
             self._thread.start()
@@ -141,19 +149,19 @@ class CgroupWatcher:
         assert self._found is not None
         folder, version = self._found
         while True:
-            current = read_cgroup(folder, version)
-            self._merge(current)
+            merge_reading(self.reading, read_cgroup(folder, version))
             if self._stop.wait(self._interval_s) or not folder.exists():
                 return
 
-    def _merge(self, current: CgroupReading) -> None:
-        best = self.reading
-        if current.peak_bytes is not None and (best.peak_bytes or 0) <= current.peak_bytes:
-            best.peak_bytes, best.source = current.peak_bytes, current.source
-        best.oom_kills = max(best.oom_kills, current.oom_kills)
-        best.failcnt = max(best.failcnt, current.failcnt)
-        if current.cpu_seconds is not None:
-            best.cpu_seconds = max(best.cpu_seconds or 0.0, current.cpu_seconds)
+
+def merge_reading(best: CgroupReading, current: CgroupReading) -> None:
+    """Keep in ``best`` the highest values of the readings so far (counters only grow)."""
+    if current.peak_bytes is not None and (best.peak_bytes or 0) <= current.peak_bytes:
+        best.peak_bytes, best.source = current.peak_bytes, current.source
+    best.oom_kills = max(best.oom_kills, current.oom_kills)
+    best.failcnt = max(best.failcnt, current.failcnt)
+    if current.cpu_seconds is not None:
+        best.cpu_seconds = max(best.cpu_seconds or 0.0, current.cpu_seconds)
 
 
 def _read_int(path: Path) -> int | None:

@@ -19,7 +19,9 @@ from orchestrator.runners._host import local_fingerprint
 from orchestrator.runners._output import CappedOutput
 from orchestrator.runners._cgroup import CgroupReading, CgroupWatcher
 from orchestrator.runners._oom import oom_signals
-from orchestrator.runners._engine import _short, connect, engine_info, owner_labels, reap_stray_containers
+from orchestrator.runners._stats import StatsWatcher
+from orchestrator.runners._engine import (
+    _short, connect, default_engine_url, engine_info, owner_labels, reap_stray_containers)
 
 OUTPUT_MOUNT = "/gctune-out"
 _WAIT_SLICE_S = 1.0  # wait in slices so the timeout is checked between them
@@ -33,8 +35,9 @@ class DockerRunner(Runner):
 
     name = "docker"
 
-    def __init__(self, client: docker.DockerClient | None = None) -> None:
+    def __init__(self, client: docker.DockerClient | None = None, engine_url: str | None = None) -> None:
         self.client = client or connect()
+        self.engine_url = engine_url or default_engine_url()  # recorded with each trial
         self.engine = engine_info(self.client)
         self.host_cpus = self.engine.host_cpus
         self.reaped = reap_stray_containers(self.client)
@@ -45,7 +48,8 @@ class DockerRunner(Runner):
         engine = self.engine
         name = f"docker {engine.server_version}"
         if engine.local:
-            return local_fingerprint(engine.host_cpus, engine.host_memory_bytes, name, engine.cgroup_version)
+            return local_fingerprint(engine.host_cpus, engine.host_memory_bytes, name, engine.cgroup_version,
+                                     kernel=engine.kernel)
         return Fingerprint(architecture=engine.architecture, cores=engine.host_cpus,
                            memory_bytes=engine.host_memory_bytes, kernel=engine.kernel, engine=name,
                            cgroup=engine.cgroup_version)
@@ -108,11 +112,13 @@ class _ContainerRun:
         reader.start()
         self.container.start()
         self.container.reload()
-        with CgroupWatcher(self.container.id, self.container.attrs["State"].get("Pid"), interval_s=0.02) as watcher:
+        with CgroupWatcher(self.container.id, self.container.attrs["State"].get("Pid"), interval_s=0.02) as watcher, \
+                StatsWatcher(self.container, enabled=not watcher.found) as stats:  # a remote engine's cgroup
             timed_out, stopped_early = self._wait(started)
         reader.join(timeout=10)
         wall = time.time() - started
-        return self._result(wall, timed_out, stopped_early, watcher.reading, started)
+        return self._result(wall, timed_out, stopped_early, watcher.reading if watcher.found else stats.reading,
+                            started)
 
     def _read(self, stream: Iterator[tuple[bytes | None, bytes | None]]) -> None:
         pending = b""

@@ -31,17 +31,24 @@ class EngineInfo:
     kernel: str = "?"
     architecture: str = "?"
     local: bool = True  # the engine runs on this host (its cgroup files and /proc/cpuinfo are ours)
+    name: str = "?"  # the engine's host name (docker info Name)
 
 
-def connect(timeout_s: float = 60) -> docker.DockerClient:
-    """Return a client whose engine answered a ping, or raise EngineError saying what to do."""
+def connect(timeout_s: float = 60, base_url: str | None = None) -> docker.DockerClient:
+    """Return a client of the engine at ``base_url`` (else DOCKER_HOST's) that answered a ping, or raise
+    EngineError saying what to do."""
     try:
-        client = docker.from_env(timeout=int(timeout_s))
+        client = (docker.DockerClient(base_url=base_url, timeout=int(timeout_s)) if base_url
+                  else docker.from_env(timeout=int(timeout_s)))
         client.ping()
         return client
     except (docker.errors.DockerException, requests.exceptions.RequestException) as exc:
-        where = os.environ.get("DOCKER_HOST", "unix:///var/run/docker.sock")
+        where = base_url or default_engine_url()
         raise EngineError(f"no Docker engine answers at {where} ({_short(exc)}); {ENGINE_HINT}") from exc
+
+
+def default_engine_url() -> str:
+    return os.environ.get("DOCKER_HOST") or "unix:///var/run/docker.sock"
 
 
 def engine_info(client: docker.DockerClient) -> EngineInfo:
@@ -54,6 +61,7 @@ def engine_info(client: docker.DockerClient) -> EngineInfo:
         host_cpus=int(info.get("NCPU") or os.cpu_count() or 1),
         host_memory_bytes=int(info.get("MemTotal") or 0),
         kernel=str(info.get("KernelVersion", "?")), architecture=str(info.get("Architecture", "?")),
+        name=str(info.get("Name", "?")),
         local=str(client.api.base_url).startswith("http+docker://local"),  # docker-py's name for a unix socket
     )
 

@@ -24,12 +24,13 @@ def parse_cpuinfo(text: str) -> tuple[str | None, list[str]]:
 
 
 def local_fingerprint(cores: int | None, memory_bytes: int | None, engine: str, cgroup: str,
-                      cpuinfo: Path = Path("/proc/cpuinfo")) -> Fingerprint:
-    """This host as the engine reports it, with the CPU read from /proc/cpuinfo."""
+                      cpuinfo: Path = Path("/proc/cpuinfo"), kernel: str | None = None) -> Fingerprint:
+    """This host as the engine reports it (cores, memory, kernel), with the CPU read from /proc/cpuinfo."""
     try:
         model, flags = parse_cpuinfo(cpuinfo.read_text())
     except OSError:
         model, flags = None, []
     return Fingerprint(cpu_model=model, cpu_flags=flags, architecture=platform.machine(),
-                       cores=cores or os.cpu_count(), memory_bytes=memory_bytes, kernel=platform.release(),
+                       cores=cores or os.cpu_count(), memory_bytes=memory_bytes,
+                       kernel=kernel if kernel and kernel != "?" else platform.release(),
                        engine=engine, cgroup=cgroup)

@@ -11,10 +11,14 @@ from __future__ import annotations
 import optuna
 from optuna.trial import FrozenTrial, TrialState
 
+from orchestrator.search._claim import stale_numbers
+
 COUNTED = (TrialState.COMPLETE, TrialState.FAIL, TrialState.PRUNED)
 INTERRUPTED_ATTR = "interrupted_trials"
 INTERRUPTED = "interrupted"  # cut short: its configuration is queued again
 REPEATED = "repeated"  # proposed again after it was measured: told the earlier result, not run
+DECLINED = "declined"  # asked when other processes had claimed the rest of the budget: not run
+_NOT_MEASURED = (INTERRUPTED, REPEATED, DECLINED)
 # Optuna 5 stores set_constraint(key, v) as the system attribute "constraints:<key>"; optuna-dashboard
 # (0.21) reads only the older "constraints" list and shows every trial feasible without it.
 _NAMED_PREFIX = "constraints:"
@@ -31,10 +35,12 @@ def mark_interrupted(study: optuna.Study, number: int) -> None:
 
 def finished_trials(study: optuna.Study) -> list[FrozenTrial]:
     """Trials that measured a configuration to an outcome (complete or failed), in order: what the budget
-    counts and the summary lists. Interrupted and repeated proposals are left out."""
-    cut = interrupted_numbers(study)
-    return [t for t in study.get_trials(deepcopy=False)
-            if t.state in COUNTED and t.number not in cut and t.user_attrs.get("outcome") not in (INTERRUPTED, REPEATED)]
+    counts and the summary lists. Interrupted, repeated and declined proposals are left out, and so are
+    trials failed for a stale heartbeat (their owner died; Optuna's retry lists them)."""
+    trials = study.get_trials(deepcopy=False)
+    cut = interrupted_numbers(study) | stale_numbers(trials)
+    return [t for t in trials
+            if t.state in COUNTED and t.number not in cut and t.user_attrs.get("outcome") not in _NOT_MEASURED]
 
 
 def set_constraints(storage: optuna.storages.BaseStorage, study: optuna.Study, trial: optuna.Trial,

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import warnings
+
 import optuna
 from sqlalchemy.engine import make_url
 
 from orchestrator.errors import UsageError
+from orchestrator.search._claim import retry_callback
 from orchestrator.store import RunDir
 
 
@@ -31,11 +35,34 @@ def redact(url: str) -> str:
         return url
 
 
+# Heartbeats of running trials on a database server, so a worker that dies (SIGKILL, a lost host) has its
+# trial failed and retried by another after the grace period. GCTUNE_HEARTBEAT_S shortens it (tests).
+HEARTBEAT_ENV = "GCTUNE_HEARTBEAT_S"
+DEFAULT_HEARTBEAT_S = 10
+
+
+def heartbeat_interval() -> int:
+    value = os.environ.get(HEARTBEAT_ENV, "")
+    if not value:
+        return DEFAULT_HEARTBEAT_S
+    if not value.isdigit() or int(value) < 1:
+        raise UsageError(f"{HEARTBEAT_ENV}={value!r}: must be a whole number of seconds, at least 1")
+    return int(value)
+
+
 def open_storage(url: str) -> optuna.storages.BaseStorage:
     """The Optuna storage of a URL. SQLite waits for its lock (parallel jobs write from several threads)
-    instead of failing with "database is locked"."""
+    instead of failing with "database is locked". A database server (PostgreSQL, MySQL: the storage of
+    several hosts) records heartbeats; a trial silent for three intervals is failed and run again."""
     if url.startswith("sqlite:"):
         return optuna.storages.RDBStorage(url, engine_kwargs={"connect_args": {"timeout": 60}})
+    if "://" in url:
+        interval = heartbeat_interval()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+            return optuna.storages.get_storage(optuna.storages.RDBStorage(
+                url, heartbeat_interval=interval, grace_period=3 * interval,
+                heartbeat_stale_trial_callback=retry_callback()))
     return optuna.storages.get_storage(url)
 
 

@@ -14,6 +14,7 @@ import math
 import re
 import threading
 import time
+import warnings
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -25,10 +26,13 @@ from optuna.trial import TrialState
 from orchestrator.errors import EngineError
 from orchestrator.metrics._thrash import ThrashDetector
 from orchestrator.runners import Runner
+from orchestrator.search._artifacts import FILES_ATTR, ArtifactStore, fetch_trial_files, upload_trial_files
+from orchestrator.search._claim import claim, heartbeat, may_measure, owner, recover_dead, stale_numbers
 from orchestrator.search._samplers import create_sampler
 from orchestrator.search._storage import open_storage, redact
 from orchestrator.search._space import grid_space, space_size, suggest
-from orchestrator.search._states import INTERRUPTED, REPEATED, finished_trials, mark_interrupted, named_constraints, set_constraints
+from orchestrator.search._states import (
+    DECLINED, INTERRUPTED, REPEATED, finished_trials, named_constraints, set_constraints)
 from orchestrator.search._aggregate import aggregate
 from orchestrator.search._summary import build_summary
 from orchestrator.results import Baseline, Summary
@@ -42,6 +46,7 @@ from orchestrator.workloads import WorkloadImages
 MAX_REPEATED_PROPOSALS = 50
 
 ENGINE = "engine"  # the outcome of a trial the Docker engine failed under
+WAIT_S = 1.0  # between looks at the study while other processes' trials fill the rest of the budget
 
 # gctune's own constraints, each violated by one outcome of a trial.
 BUILTIN_CONSTRAINTS = {"no OOM kill": "oom", "no GC thrashing": "thrashing", "runnable configuration": "skipped"}
@@ -85,7 +90,8 @@ class StudyRun:
 
     def __init__(self, spec: Spec, run_dir: RunDir, storage: str, runner: Runner, images: WorkloadImages,
                  host_cpus: int | None, on_progress: Callable[[Progress], None] | None = None,
-                 plan: Plan | None = None, cpusets: Sequence[str] = ()) -> None:
+                 plan: Plan | None = None, cpusets: Sequence[str] = (), study_name: str | None = None,
+                 artifacts: ArtifactStore | None = None) -> None:
         self.spec, self.run_dir, self.storage, self.runner, self.images = spec, run_dir, storage, runner, images
         # One job per cpuset, each container pinned to its own cores; none given: one job, unpinned.
         self.cpusets: tuple[str | None, ...] = tuple(cpusets) or (None,)
@@ -101,7 +107,12 @@ class StudyRun:
         self.engine_failures = 0
         self.repeated_in_a_row = 0  # proposals of measured configurations since the last new one
         self.runner_aborted = False
-        self.machine_id = runner.fingerprint().machine_id  # which machine measured each trial
+        self.fingerprint = runner.fingerprint()
+        self.machine_id = self.fingerprint.machine_id  # which machine measured each trial
+        # One study per run, so runs sharing a storage (a team's PostgreSQL) never mix their trials.
+        self.study_name = study_name or f"{spec.name}/{run_dir.run_id}"
+        self.run_id = self.study_name.partition("/")[2] or run_dir.run_id  # containers are labelled with it
+        self.artifacts = artifacts  # where workers on other hosts keep their trials' files
         self.study = self._open_study()
         self.baseline: Baseline | None = None
 
@@ -123,15 +134,21 @@ class StudyRun:
 
     def run(self) -> None:
         """Measure the baseline (once per study), then run trials up to the budget."""
-        self._requeue_interrupted()
+        recover_dead(self.study, self.optuna_storage, INTERRUPTED)
         self._enqueue_plan()
         recorded = self.study.user_attrs.get("baseline")
         self.baseline = Baseline.model_validate(recorded) if recorded else self._measure_baseline()
-        if len(self.cpusets) == 1:
-            while self._more_to_do():
-                self._run_one(self.cpusets[0])
-        else:
+        self._run_trials()
+
+    def _run_trials(self) -> None:
+        if len(self.cpusets) > 1:
             self._run_jobs()
+            return
+        while (step := self._next_step()) != "done":
+            if step == "wait":
+                time.sleep(WAIT_S)
+            else:
+                self._run_one(self.cpusets[0])
 
     def _more_to_do(self, in_flight: int = 0) -> bool:
         measured = self.measured_trials()
@@ -144,6 +161,22 @@ class StudyRun:
         size = space_size(self.searched)
         return size is not None and len({_settings_key(t.user_attrs.get("settings", {})) for t in measured}) >= size
 
+    def _next_step(self, in_flight: int = 0) -> str:
+        """"go" (ask a trial); "done" when the budget is measured or claimed by this process's own
+        ``in_flight`` trials; "wait" while other processes' running trials fill the rest (one may die, and
+        its configuration must then run again here)."""
+        if not self._more_to_do(in_flight) or self.runner_aborted:
+            return "done"
+        recover_dead(self.study, self.optuna_storage, INTERRUPTED)
+        if len(self.measured_trials()) + in_flight + len(self._foreign_running()) < self.budget:
+            return "go"
+        return "wait"
+
+    def _foreign_running(self) -> list[optuna.trial.FrozenTrial]:
+        """Running trials of other processes (workers, another coordinator's jobs)."""
+        return [t for t in self.study.get_trials(deepcopy=False, states=(TrialState.RUNNING,))
+                if t.system_attrs.get("gctune:owner") != owner()]
+
     def _run_jobs(self) -> None:
         """One thread per cpuset, each running trials until the budget is claimed (under a lock, so it is
         exact); the sampler keeps parallel proposals apart (TPE's constant liar). Ctrl-C, or a job's
@@ -153,10 +186,15 @@ class StudyRun:
         def job(cpuset: str | None) -> None:
             while True:
                 with self._lock:
-                    if not self._more_to_do(len(self._running)) or self.runner_aborted:
+                    step = self._next_step(len(self._running))
+                    if step == "done":
                         return
-                    slot = next(slots)
-                    self._running[slot] = f"cores {cpuset}: starting"
+                    if step == "go":
+                        slot = next(slots)
+                        self._running[slot] = f"cores {cpuset}: starting"
+                if step == "wait":
+                    time.sleep(WAIT_S)
+                    continue
                 try:
                     self._run_one(cpuset, slot)
                 finally:
@@ -178,17 +216,9 @@ class StudyRun:
         sampler = create_sampler(self.spec.search.sampler, self.spec.search.seed, grid_space(self.searched),
                                  self.spec.search.trials)
         self.optuna_storage = open_storage(self.storage)
-        # One study per run, so runs sharing a storage (a team's PostgreSQL) never mix their trials.
-        return optuna.create_study(storage=self.optuna_storage, study_name=f"{self.spec.name}/{self.run_dir.run_id}",
+        return optuna.create_study(storage=self.optuna_storage, study_name=self.study_name,
                                    sampler=sampler, directions=[d for _, d in self.spec.objectives],
                                    load_if_exists=True)
-
-    def _requeue_interrupted(self) -> None:
-        """A trial left RUNNING by a killed process failed; queue its configuration again."""
-        for trial in self.study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
-            mark_interrupted(self.study, trial.number)
-            self.study.tell(trial.number, state=TrialState.FAIL)
-            self.study.enqueue_trial(trial.params, skip_if_exists=False)
 
     def _enqueue_plan(self) -> None:
         """Queue the plan's fixed configurations once, when the study is new."""
@@ -197,6 +227,13 @@ class StudyRun:
                 self.study.enqueue_trial(params, skip_if_exists=False)
 
     def _measure_baseline(self) -> Baseline:
+        baseline = self._measure_baseline_here()
+        self.study.set_user_attr("baseline_machine", self.machine_id)  # trials are compared on its machine
+        self.study.set_user_attr("baseline", baseline.to_dict())
+        return baseline
+
+    def _measure_baseline_here(self) -> Baseline:
+        """Go's defaults measured on this runner's machine, kept in the run folder."""
         settings = baseline_settings(self.spec)
         measurement = self._measure(settings, self.run_dir.baseline_dir, self.cpusets[0])
         if measurement.outcome == "engine":
@@ -208,13 +245,25 @@ class StudyRun:
                                             "violations": violations,
                                             "feasible": all(v <= 0 for v in violations.values())})
         self.run_dir.write_json(self.run_dir.baseline_dir / "trial.json", baseline.to_dict())
-        self.study.set_user_attr("baseline", baseline.to_dict())
         return baseline
 
-    def _run_one(self, cpuset: str | None = None, slot: int | None = None) -> None:
-        with self._lock:
+    def _ask(self) -> optuna.Trial:
+        with self._lock, warnings.catch_warnings():
+            # gctune asks and tells itself, and starts the heartbeat itself (claim.heartbeat)
+            warnings.filterwarnings("ignore", "Heartbeat of storage is supposed to be used with Study.optimize")
             trial = self.study.ask()
+        claim(self.optuna_storage, trial)
+        return trial
+
+    def _run_one(self, cpuset: str | None = None, slot: int | None = None) -> None:
+        trial = self._ask()
+        with heartbeat(self.optuna_storage, trial._trial_id):
+            self._run_asked(trial, cpuset, slot)
+
+    def _run_asked(self, trial: optuna.Trial, cpuset: str | None, slot: int | None) -> None:
         try:
+            if self._decline_over_budget(trial):
+                return
             settings = resolve_trial_settings(self.spec, suggest(trial, self.searched, self.grid))
             if self._tell_measured_before(trial, settings):
                 return
@@ -246,15 +295,37 @@ class StudyRun:
             with self._lock:
                 self._in_flight.discard(key)
 
+    def _decline_over_budget(self, trial: optuna.Trial) -> bool:
+        """Another process asked the last trials of the budget first: this one measures nothing. It is told
+        failed (outcome ``declined``, outside the budget); a queued configuration is queued again."""
+        running = [t._trial_id for t in self.study.get_trials(deepcopy=False, states=(TrialState.RUNNING,))]
+        if may_measure(trial._trial_id, len(self.measured_trials()), running, self.budget):
+            return False
+        asked = self.optuna_storage.get_trial(trial._trial_id)
+        queued = asked.system_attrs.get("fixed_params") or asked.params  # a queued or retried configuration
+        trial.set_user_attr("outcome", DECLINED)
+        self.study.tell(trial, state=TrialState.FAIL)
+        if queued:
+            self.study.enqueue_trial(queued, skip_if_exists=False)
+        return True
+
+    def _running_elsewhere(self, trial: optuna.Trial, key: str) -> bool:
+        """Whether another running trial (another process's) is measuring these settings now. Each trial
+        names its settings before it looks, so of two that start alike at least one sees the other."""
+        return any(t.number != trial.number and _settings_key(t.user_attrs.get("settings", {})) == key
+                   for t in self.study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)))
+
     def _tell_measured_before(self, trial: optuna.Trial, settings: TrialSettings) -> bool:
         """A configuration a trial of this run measured already (a resumed seeded sampler proposes its first
         points again) is not run twice: Optuna is told the earlier result, and the trial is marked
         ``repeated``, outside the budget and the summary. Returns whether it was."""
         key = _settings_key(settings.params())
+        trial.set_user_attr("settings", settings.params())  # seen by other processes' _running_elsewhere
         earlier = next((t for t in self.measured_trials() if _settings_key(t.user_attrs.get("settings", {})) == key),
                        None)
+        elsewhere = earlier is None and self._running_elsewhere(trial, key)
         with self._lock:
-            in_flight = key in self._in_flight
+            in_flight = key in self._in_flight or elsewhere
             if earlier is None and not in_flight:
                 self._in_flight.add(key)  # released by _tell once measured
                 self.repeated_in_a_row = 0
@@ -286,9 +357,30 @@ class StudyRun:
         return Measurement(baseline.params, dict(baseline.metrics), {k: v.to_dict() for k, v in baseline.spread.items()},
                            baseline.outcome or "ok", baseline.reason or "")
 
+    uploads_files = False  # a worker's trial files go to the artifact store; the coordinator's are here
+
+    def _record_where(self, trial: optuna.Trial) -> None:
+        """The machine (its whole fingerprint) and process that measured the trial."""
+        trial.set_user_attr("fingerprint", self.fingerprint.to_dict())
+        trial.set_user_attr("measured_by", owner())
+        engine_url = getattr(self.runner, "engine_url", None)
+        if engine_url:
+            trial.set_user_attr("engine_url", engine_url)
+
+    def fetch_remote_files(self) -> None:
+        """Bring the files of trials measured elsewhere into this run folder (from the artifact store)."""
+        if self.artifacts is None:
+            return
+        for trial in self.finished_trials():
+            artifact = trial.user_attrs.get(FILES_ATTR)
+            folder = self.run_dir.trial_dir(trial.number)
+            if artifact and not (folder / "trial.json").exists():
+                fetch_trial_files(self.artifacts, artifact, folder)
+
     def write_summary(self, finished: bool) -> Summary:
         """Rewrite summary.json from the study (after every trial, so an interruption loses nothing)."""
         assert self.baseline is not None  # measured (or read back) before any trial
+        self.fetch_remote_files()
         with self._lock:
             summary = build_summary(self.spec, self.study, self.baseline, self.run_dir.run_id, redact(self.storage),
                                     finished)
@@ -319,7 +411,7 @@ class StudyRun:
         detector = ThrashDetector(self.spec.search.thrash_gc_cpu_percent, self.spec.search.thrash_for,
                                   settings.cpus, self.host_cpus)
         image = self.images.for_settings(settings)
-        outcome = run_trial(self.spec, settings, self.runner, image, self.run_dir.run_id,
+        outcome = run_trial(self.spec, settings, self.runner, image, self.run_id,
                             on_stdout_line=detector.feed, cpuset=cpuset)
         outcome.metrics["thrashing"] = detector.thrashing
         outcome.metrics["thrash_gc_cpu_percent_max"] = detector.highest_percent
@@ -333,8 +425,11 @@ class StudyRun:
         trial.set_user_attr("metrics", _jsonable(measurement.metrics))
         trial.set_user_attr("spread", measurement.spread)
         trial.set_user_attr("machine", self.machine_id)
+        self._record_where(trial)
         self.run_dir.write_json(self.run_dir.trial_dir(trial.number) / "trial.json",
                                 {"number": trial.number, **measurement.to_dict()})
+        if self.artifacts is not None and self.uploads_files:
+            trial.set_user_attr(FILES_ATTR, upload_trial_files(self.artifacts, trial, self.run_dir.trial_dir(trial.number)))
         values = self._objective_values(measurement)
         if measurement.outcome in ("crash", "timeout", "engine") or values is None:
             self.study.tell(trial, state=TrialState.FAIL)

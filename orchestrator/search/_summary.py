@@ -27,7 +27,10 @@ from orchestrator.stats import knee, pareto_front
 def build_summary(spec: Spec, study: optuna.Study, baseline: Baseline, run_id: str, storage: str,
                   finished: bool) -> Summary:
     trials = finished_trials(study)
-    feasible = [t for t in trials if t.state == TrialState.COMPLETE and t.user_attrs.get("feasible")]
+    # Trials are compared only on the baseline's machine: workers on other machines measure other speeds.
+    machine = study.user_attrs.get("baseline_machine")
+    feasible = [t for t in trials if t.state == TrialState.COMPLETE and t.user_attrs.get("feasible")
+                and (machine is None or t.user_attrs.get("machine") in (None, machine))]
     front = _front(feasible, spec) if len(spec.objectives) > 1 else []
     recommended = _recommend(spec, feasible, front, baseline)
     return Summary(
@@ -68,7 +71,7 @@ def record(trial: FrozenTrial, spec: Spec) -> TrialRecord:
         feasible=bool(attrs.get("feasible")), params=attrs.get("settings", {}), optuna_params=trial.params,
         values=dict(zip([m for m, _ in spec.objectives], trial.values)) if trial.values else None,
         violations=named_constraints(trial) if trial.state == TrialState.COMPLETE else None,
-        metrics=attrs.get("metrics", {}), spread=attrs.get("spread", {}),
+        metrics=attrs.get("metrics", {}), spread=attrs.get("spread", {}), machine=attrs.get("machine"),
     )
 
 
@@ -87,7 +90,7 @@ def _recommend(spec: Spec, feasible: list[FrozenTrial], front: list[FrozenTrial]
 
 
 def _recommendation(trial: TrialRecord, rule: str) -> Recommendation:
-    return Recommendation.model_validate({**trial.model_dump(exclude={"go_version_built"}), "rule": rule})
+    return Recommendation.model_validate({**trial.model_dump(exclude={"go_version_built", "machine"}), "rule": rule})
 
 
 def _better(value: float, other: float, direction: str) -> bool:
