@@ -7,10 +7,10 @@ leave-one-out interval in ``_fit``, reading a run's raw repeats in ``_observe``.
 
 from orchestrator.model._base import (
     MIN_OBSERVATIONS, PREDICTED_METRICS, Estimate, Fit, Observation, Parameters, Point, Prediction, Quality)
-from orchestrator.model._fit import fit_model, fit_parameters, judge, measured, percentage_errors
+from orchestrator.model._fit import fit_model, fit_parameters, judge, leave_one_out, measured, percentage_errors
 from orchestrator.model._observe import observe_folder, observe_run
 from orchestrator.model._predict import heap_goal, limit_heap_goal, predict, predict_values
 
 __all__ = ["MIN_OBSERVATIONS", "PREDICTED_METRICS", "Estimate", "Fit", "Observation", "Parameters", "Point",
-           "Prediction", "Quality", "fit_model", "fit_parameters", "heap_goal", "judge", "limit_heap_goal",
+           "Prediction", "Quality", "fit_model", "fit_parameters", "heap_goal", "judge", "leave_one_out", "limit_heap_goal",
            "measured", "observe_folder", "observe_run", "percentage_errors", "predict", "predict_values"]

@@ -88,14 +88,22 @@ def judge(residuals: dict[str, tuple[float, ...]], count: int) -> Quality:
                                                  "configurations")
 
 
+def leave_one_out(observations: Sequence[Observation]) -> list[dict[str, float]]:
+    """Each configuration's predicted metrics from the model fitted on all the others.
+
+    Predicted in the held-out run's own window and CPUs, so the difference is the GC model's alone."""
+    predictions = []
+    for index, held_out in enumerate(observations):
+        others = [o for i, o in enumerate(observations) if i != index]
+        parameters = replace(fit_parameters(others), effective_cpus=held_out.effective_cpus, wall_s=held_out.wall_s)
+        predictions.append(predict_values(parameters, Point(held_out.gogc, held_out.gomemlimit_bytes)))
+    return predictions
+
+
 def _leave_one_out(observations: Sequence[Observation]) -> dict[str, tuple[float, ...]]:
     """Relative residuals (measured / predicted - 1) of each configuration predicted without it."""
     residuals: dict[str, list[float]] = {m: [] for m in PREDICTED_METRICS}
-    for index, held_out in enumerate(observations):
-        others = [o for i, o in enumerate(observations) if i != index]
-        # Predicted in the held-out run's own window and CPUs, so the residual is the GC model's alone.
-        parameters = replace(fit_parameters(others), effective_cpus=held_out.effective_cpus, wall_s=held_out.wall_s)
-        predicted = predict_values(parameters, Point(held_out.gogc, held_out.gomemlimit_bytes))
+    for held_out, predicted in zip(observations, leave_one_out(observations)):
         for metric, value in measured(held_out).items():
             if value is not None and predicted[metric] > 0:
                 residuals[metric].append(value / predicted[metric] - 1)
