@@ -66,17 +66,21 @@ def predict(fit: Fit, point: Point, effective_cpus: float | None = None) -> Pred
 
 
 def outside_measured(fit: Fit, point: Point) -> tuple[str, ...]:
-    """Why a point is an extrapolation: its GOGC or GOMEMLIMIT beyond the range the run measured."""
+    """Why a point is an extrapolation: its heap goal beyond the goals the run measured, or the setting
+    that sets it (GOGC, or GOMEMLIMIT when the limit binds) beyond the values the run measured."""
+    goal, limited_by = heap_goal(fit.parameters, point)
     reasons = []
-    gogcs = [math.inf if o.gogc is None else o.gogc for o in fit.observations]
-    gogc = math.inf if point.gogc is None else point.gogc
-    if gogcs and not min(gogcs) <= gogc <= max(gogcs):
-        reasons.append(f"GOGC={point.gogc if point.gogc is not None else 'off'} is outside the measured "
-                       f"{_show(min(gogcs))}..{_show(max(gogcs))}")
-    limits = [math.inf if o.gomemlimit_bytes is None else o.gomemlimit_bytes for o in fit.observations]
-    limit = math.inf if point.gomemlimit_bytes is None else point.gomemlimit_bytes
-    if limits and not min(limits) <= limit <= max(limits):
-        reasons.append(f"GOMEMLIMIT={_mib(limit)} is outside the measured {_mib(min(limits))}..{_mib(max(limits))}")
+    goals = [o.goal_bytes for o in fit.observations]
+    if goals and not min(goals) * 0.95 <= goal <= max(goals) * 1.05:
+        reasons.append(f"its heap goal {_mib(goal)} is outside the measured {_mib(min(goals))}..{_mib(max(goals))}")
+    gogcs = [o.gogc for o in fit.observations if o.gogc is not None]
+    if limited_by == "GOGC" and point.gogc is not None and gogcs and not min(gogcs) <= point.gogc <= max(gogcs):
+        reasons.append(f"GOGC={point.gogc} is outside the measured {min(gogcs)}..{max(gogcs)}")
+    limits = [o.gomemlimit_bytes for o in fit.observations if o.gomemlimit_bytes is not None]
+    limit = point.gomemlimit_bytes
+    if limited_by == "GOMEMLIMIT" and limit is not None and not (limits and min(limits) <= limit <= max(limits)):
+        measured = f"{_mib(min(limits))}..{_mib(max(limits))}" if limits else "no limit at all"
+        reasons.append(f"GOMEMLIMIT={_mib(limit)} sets the heap goal and is outside the measured {measured}")
     return tuple(reasons)
 
 
@@ -84,9 +88,5 @@ def _interval(value: float, half_width: float) -> Estimate:
     return Estimate(value=value, low=max(value * (1 - half_width), 0.0), high=value * (1 + half_width))
 
 
-def _show(gogc: float) -> str:
-    return "off" if math.isinf(gogc) else f"{gogc:g}"
-
-
 def _mib(limit: float) -> str:
-    return "none" if math.isinf(limit) else f"{limit / MIB:.1f}MiB"
+    return "unbounded" if math.isinf(limit) else f"{limit / MIB:.1f}MiB"
