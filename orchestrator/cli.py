@@ -238,6 +238,24 @@ def report(run_dir: str, formats: str, production_go: str | None) -> None:
 
 @cli.command()
 @click.argument("run_dir", metavar="RUN_DIR", type=click.Path(file_okay=False))
+@click.option("--set", "overrides", multiple=True, metavar="NAME=VALUE",
+              help="The point to predict, e.g. --set GOGC=300 --set GOMEMLIMIT=70%.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of a table.")
+def predict(run_dir: str, overrides: tuple[str, ...], as_json: bool) -> None:
+    """Predict GC CPU, peak memory and GC cycles at a GOGC and GOMEMLIMIT from the run's GC cost model."""
+    from orchestrator.app import predict_run
+
+    result = predict_run(Path(run_dir), _parse_overrides(overrides)).to_dict()
+    for reason in result["outside"]:
+        console.stderr.print(f"warning: {reason}: the prediction is an extrapolation", soft_wrap=True)
+    if as_json:
+        click.echo(json.dumps(result, indent=2, default=str))
+    else:
+        console.stdout.print(console.prediction_table(result))
+
+
+@cli.command()
+@click.argument("run_dir", metavar="RUN_DIR", type=click.Path(file_okay=False))
 @click.option("--format", "output", type=click.Choice(["benchstat"]), default="benchstat", show_default=True,
               help="benchstat: every repeat of the baseline and the recommendation in Go's benchmark format.")
 @click.option("--out", type=click.Path(file_okay=False), help="The folder to write into (default RUN_DIR/benchstat).")

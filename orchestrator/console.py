@@ -46,6 +46,25 @@ def trial_table(result: dict[str, Any]) -> Table:
     return table
 
 
+def prediction_table(result: dict[str, Any]) -> Table:
+    """``gctune predict``: each predicted metric with its interval, the heap goal and the fit's verdict."""
+    table = Table(title=f"GC model of {result['run_dir']}", show_header=True)
+    for column in ("metric", "predicted", "interval"):
+        table.add_column(column, justify="left" if column == "metric" else "right")
+    table.add_row("[bold]settings[/bold]", format_settings({"GOGC": result["GOGC"], "GOMEMLIMIT": result["GOMEMLIMIT"]}), "")
+    table.add_row("heap goal", format_value("peak_memory_bytes", result["heap_goal_bytes"]),
+                  f"set by {result['limited_by']}")
+    for name, estimate in result["metrics"].items():
+        table.add_row(name, format_value(name, estimate["value"]),
+                      f"{format_value(name, estimate['low'])} .. {format_value(name, estimate['high'])}")
+    quality = result["quality"]
+    error = "-" if quality["error"] is None else f"{100 * quality['error']:.0f}%"
+    table.add_row("fit", quality["verdict"], f"error {error} ({quality['reason']})")
+    if result["oom_expected"]:
+        table.add_row("[red]warning[/red]", "OOM expected", "the predicted peak is above the container memory")
+    return table
+
+
 def key_value_table(title: str, data: dict[str, Any]) -> Table:
     table = Table(title=title, show_header=False)
     table.add_column("key")

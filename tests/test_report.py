@@ -517,7 +517,7 @@ def test_real_run_json_holds_headline_warnings_snippets(real_run):
     assert "go_version_differs" in warned  # production_go="1.24"
     assert [s["name"] for s in report["snippets"]] == ["env file", "Dockerfile", "Kubernetes", "systemd"]
     assert {p["name"] for p in report["plots"]} == {"objective_vs_settings", "gc_cpu_vs_memory", "heap_over_time",
-                                                   "gc_pauses", "history", "importance"}
+                                                   "gc_pauses", "history", "model_vs_measured", "importance"}
     for plot in report["plots"]:
         if plot["name"] == "importance" and plot["file"] is None:  # e.g. a trial failed: fewer than 4 complete
             assert plot["note"].startswith("Not computed"), plot
@@ -675,7 +675,8 @@ def test_every_figure_draws_from_odd_but_valid_data():
     data.traces = {"baseline": [trace_run()], "recommended": [trace_run(window=False)]}
     plots = render_plots(data, compute_importance(data))
     assert [p.name for p in plots] == ["objective_vs_settings", "gc_cpu_vs_memory", "heap_over_time", "gc_pauses",
-                                       "history", "importance"]
+                                       "history", "model_vs_measured", "importance"]
     for plot in plots[:5]:
         assert plot.png is not None and plot.png.startswith(PNG_MAGIC), (plot.name, plot.note)
-    assert plots[5].png is None and plots[5].note.startswith("Not computed")  # no study in hand-built data
+    assert plots[5].png is None and "needs at least 3" in plots[5].note  # hand-built data has no raw repeats
+    assert plots[6].png is None and plots[6].note.startswith("Not computed")  # no study in hand-built data

@@ -18,6 +18,7 @@ _HOME = {
     "GoModule": "_init", "InitResult": "_init", "discover_module": "_init", "init_spec": "_init",
     "quickstart_text": "_init",
     "REGRESSION_EXIT": "_nightly", "NightlyResult": "_nightly", "recheck_plan": "_nightly", "run_nightly": "_nightly",
+    "PredictResult": "_predict", "predict_run": "_predict",
     "nights_up_to": "_reports", "write_run_reports": "_reports",
     "schema_text": "_schema", "write_schema": "_schema",
     "RunOptions": "_study", "job_cpusets": "_study", "open_run_dir": "_study", "run_study": "_study",

@@ -18,6 +18,7 @@ from typing import Any
 
 from orchestrator.errors import UsageError
 from orchestrator.metrics import Window, measurement_window, window_cycles
+from orchestrator.model import Observation, observe_run
 from orchestrator.parsers.gctrace import GCCycle, GCTrace, parse_gctrace
 from orchestrator.parsers.workload import parse_workload_output
 from orchestrator.results import Baseline, Night, Recommendation, RunInfo, Summary, TrialRecord
@@ -60,6 +61,7 @@ class ReportData:
     study_problem: str | None = None  # why there is no study
     nights: list[Night] = field(default_factory=list)  # nightly runs up to this one, oldest first
     analysis: dict[str, Any] = field(default_factory=dict)  # analysis.json: profiles, escape analysis
+    observations: list[Observation] = field(default_factory=list)  # what the GC model is fitted on
 
     @property
     def experiment(self) -> str:
@@ -131,6 +133,7 @@ def load_report_data(run_dir: Path, nights: Sequence[Night] = ()) -> ReportData:
             store.trial_dir(int(rec.trial)))
     data.study, data.study_problem = _load_study(store, summary)
     data.analysis = _read_json(store.root / "analysis.json")
+    data.observations = observe_run(store.root)
     return data
 
 

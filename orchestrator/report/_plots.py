@@ -22,6 +22,7 @@ from orchestrator.report._analysis import is_number, memory_bound, trial_kind
 from orchestrator.report._data import ReportData, TraceRun
 from orchestrator.report._format import GO_DEFAULTS_TEXT, label, unit
 from orchestrator.report._importance import Importance
+from orchestrator.report._model import model_check
 from orchestrator.results import Measured, Recommendation, TrialRecord
 from orchestrator.spec import format_setting, format_settings, gomemlimit_share
 from orchestrator.stats import pareto_front
@@ -89,6 +90,11 @@ def render_plots(data: ReportData, importance: Importance) -> list[Plot]:
         ("history", "Optimisation history",
          "Each trial's objective in the order the search ran them, and the best feasible value found so far.",
          lambda: _history(data)),
+        ("model_vs_measured", "GC model: predicted against measured",
+         "Each measured configuration against the run's GC cost model fitted on all the others (leave-one-out), "
+         "for GC CPU and peak memory; points on the diagonal were predicted exactly, the dotted lines are 10% "
+         "off. Filled triangles are trials the model proposed, circles the sampler's, the diamond Go's defaults.",
+         lambda: _model_vs_measured(data)),
         ("trend", "Trend: night by night",
          "Nightly runs of this experiment: the median objective at each night's recommendation and at Go's "
          "defaults, with the range of the repeats, and the peak memory at the recommendation. Crosses mark "
@@ -473,6 +479,42 @@ def _history(data: ReportData) -> tuple[Figure | None, str | None]:
     axes[-1].set_xlabel("trial number (search order)")
     _legend(figure, axes)
     return figure, None
+
+
+# -- the GC model ---------------------------------------------------------------------------------------------
+
+MODEL_PROPOSED = _Style("proposed by the model", "^", "#6a3d9a", True, 60)
+SAMPLER_PROPOSED = _Style("proposed by the sampler", "o", "#1f4e99", False)
+
+
+def _model_vs_measured(data: ReportData) -> tuple[Figure | None, str | None]:
+    check = model_check(data)
+    if check is None:
+        return None, f"Not drawn: the GC model needs at least 3 measured configurations, this run has " \
+                     f"{len(data.observations)}."
+    metrics = ("gc_cpu_percent", "peak_memory_bytes")
+    figure, axes = _figure(1, len(metrics), height=4.0)
+    for ax, metric in zip(axes, metrics):
+        pairs = [(p, _scaled(metric, p.predicted[metric]), _scaled(metric, p.measured[metric]))
+                 for p in check.points if p.measured.get(metric) is not None]
+        for style, keep in ((BASELINE, lambda p: p.label == "baseline"),
+                            (MODEL_PROPOSED, lambda p: p.proposed_by == "model"),
+                            (SAMPLER_PROPOSED, lambda p: p.label != "baseline" and p.proposed_by != "model")):
+            chosen = [(x, y) for p, x, y in pairs if keep(p)]
+            _scatter(ax, [x for x, _ in chosen], [y for _, y in chosen], style)
+        values = [v for _, x, y in pairs for v in (x, y)]
+        if values:
+            low, high = min(values) * 0.9, max(values) * 1.1
+            ax.plot([low, high], [low, high], color="black", linewidth=1, label="predicted = measured")
+            for factor in (0.9, 1.1):
+                ax.plot([low, high], [low * factor, high * factor], color="#777777", linewidth=0.8, linestyle=":")
+            ax.set_xlim(low, high)
+            ax.set_ylim(low, high)
+        ax.set_xlabel("predicted " + _axis_label(metric))
+        ax.set_ylabel("measured " + _axis_label(metric))
+        ax.grid(True, linestyle=":", linewidth=0.6)
+    _legend(figure, axes)
+    return figure, check.summary_text()
 
 
 # -- trend (nightly) -------------------------------------------------------------------------------------------

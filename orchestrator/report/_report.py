@@ -10,6 +10,7 @@ from orchestrator.report._data import ReportData
 from orchestrator.spec import DEPLOYED_SETTINGS, SETTING_NAMES, format_settings
 from orchestrator.report._headline import Headline, build_headline
 from orchestrator.report._importance import Importance, compute_importance
+from orchestrator.report._model import ModelCheck, model_check
 from orchestrator.report._plots import Plot, render_plots
 from orchestrator.report._snippets import Snippet, build_snippets
 from orchestrator.report._warnings import ReportWarning, find_warnings
@@ -33,6 +34,7 @@ class Report:
     importance: Importance
     plots: list[Plot]
     production_go: str | None = None
+    model: ModelCheck | None = None  # the run's GC cost model against what was measured
     generated_at: str = field(default_factory=lambda: time.strftime("%Y-%m-%dT%H:%M:%S%z"))
 
     def plot_path(self, plot: Plot) -> str | None:
@@ -84,6 +86,7 @@ class Report:
             "plots": [{"name": p.name, "title": p.title, "caption": p.caption, "file": self.plot_path(p),
                        "note": p.note} for p in self.plots],
             "importance": self.importance.to_dict(),
+            "model": self.model.to_dict() if self.model else None,
             "objectives": [o.to_dict() for o in summary.objectives],
             "constraints": summary.constraints,
             "run": {"image": info.image, "go_toolchain": info.go_toolchain, "gctune_version": info.gctune_version,
@@ -97,4 +100,4 @@ def build_report(data: ReportData, production_go: str | None = None) -> Report:
     importance = compute_importance(data)
     return Report(data=data, headline=build_headline(data), warnings=find_warnings(data, production_go),
                   snippets=build_snippets(data), importance=importance, plots=render_plots(data, importance),
-                  production_go=production_go)
+                  production_go=production_go, model=model_check(data))

@@ -11,12 +11,12 @@ from orchestrator.results._fingerprint import BUILD, GC_CPU_FLAGS, MACHINE, Fing
 from orchestrator.results._night import Finding, Night
 from orchestrator.results._run import EngineFacts, RunInfo
 from orchestrator.results._summary import (
-    Baseline, Headroom, Measured, NearestMiss, NoFeasible, ObjectiveSpec, Recommendation, RunnerUp, Saving,
+    Baseline, Headroom, Measured, NearestMiss, NoFeasible, ObjectiveSpec, Predicted, Recommendation, RunnerUp, Saving,
     Summary, TrialRecord, is_number, load_summary)
 from orchestrator.stats import Spread
 
 __all__ = [
     "BUILD", "GC_CPU_FLAGS", "MACHINE", "SCHEMA_VERSION", "Baseline", "EngineFacts", "Finding", "Fingerprint", "Headroom", "Measured", "NearestMiss", "Night",
-    "NoFeasible", "ObjectiveSpec", "Recommendation", "ResultModel", "RunInfo", "RunnerUp", "Saving", "Spread",
+    "NoFeasible", "ObjectiveSpec", "Predicted", "Recommendation", "ResultModel", "RunInfo", "RunnerUp", "Saving", "Spread",
     "Summary", "TrialRecord", "check_schema_version", "is_number", "load_summary",
 ]

@@ -62,6 +62,14 @@ class Baseline(Measured):
     feasible: bool = False
 
 
+class Predicted(ResultModel):
+    """The GC model's prediction of one metric for a trial, made before it was measured."""
+
+    value: float
+    low: float
+    high: float
+
+
 class TrialRecord(Measured):
     """One Optuna trial: its configuration, outcome, objective values and constraint values."""
 
@@ -73,6 +81,8 @@ class TrialRecord(Measured):
     violations: dict[str, float] | None = None  # constraint -> violation (<= 0 is met)
     go_version_built: str | None = None  # only in by_go_version: the version the binary reported
     machine: str | None = None  # the fingerprint's machine_id of where it was measured (workers: theirs)
+    proposed_by: str | None = None  # "model" (the GC model's guide) or "sampler"; None: not recorded
+    prediction: dict[str, Predicted] | None = None  # metric -> the model's prediction, when it had a good fit
 
 
 class Recommendation(Measured):

@@ -34,7 +34,8 @@ from orchestrator.search._space import grid_space, space_size, suggest
 from orchestrator.search._states import (
     DECLINED, INTERRUPTED, REPEATED, finished_trials, named_constraints, set_constraints)
 from orchestrator.search._aggregate import aggregate
-from orchestrator.search._summary import build_summary
+from orchestrator.search._summary import build_summary, record
+from orchestrator.search._guide import SAMPLER, ModelGuide, prediction_attrs
 from orchestrator.results import Baseline, Summary
 from orchestrator.spec import Spec, TrialSettings, baseline_settings, resolve_trial_settings
 from orchestrator.store import RunDir
@@ -115,6 +116,9 @@ class StudyRun:
         self.artifacts = artifacts  # where workers on other hosts keep their trials' files
         self.study = self._open_study()
         self.baseline: Baseline | None = None
+        # The run's GC model proposes trials before the sampler while its predictions hold.
+        self.guide = ModelGuide(spec, skip_reason, self.budget,
+                                disabled="a fixed plan of configurations" if self.plan.configurations is not None else None)
 
     @property
     def budget(self) -> int:
@@ -251,6 +255,7 @@ class StudyRun:
         with self._lock, warnings.catch_warnings():
             # gctune asks and tells itself, and starts the heartbeat itself (claim.heartbeat)
             warnings.filterwarnings("ignore", "Heartbeat of storage is supposed to be used with Study.optimize")
+            self._ask_guide()
             trial = self.study.ask()
         claim(self.optuna_storage, trial)
         return trial
@@ -265,6 +270,7 @@ class StudyRun:
             if self._decline_over_budget(trial):
                 return
             settings = resolve_trial_settings(self.spec, suggest(trial, self.searched, self.grid))
+            self._note_proposer(trial, settings)
             if self._tell_measured_before(trial, settings):
                 return
             measurement = self._measure_and_tell(trial, settings, cpuset, slot)
@@ -279,6 +285,26 @@ class StudyRun:
         self.write_summary(finished=False)
         self._report(f"trial {trial.number}: {measurement.outcome} {measurement.reason}".strip())
         self._count_engine_failures(measurement)
+
+    def _ask_guide(self) -> None:
+        """Queue the GC model's proposal, if it has one, so the next ask() measures it before the sampler's."""
+        if not self.guide.active or self.study.get_trials(deepcopy=False, states=(TrialState.WAITING,)):
+            return
+        finished = self.measured_trials()
+        self.guide.refit([self.run_dir.baseline_dir] + [self.run_dir.trial_dir(t.number) for t in finished
+                                                        if t.user_attrs.get("outcome") == "ok"])
+        proposal = self.guide.propose([record(t, self.spec) for t in finished], self.baseline)
+        if proposal is not None:
+            self.study.enqueue_trial(proposal.params, user_attrs=proposal.user_attrs(), skip_if_exists=False)
+
+    def _note_proposer(self, trial: optuna.Trial, settings: TrialSettings) -> None:
+        """Record who proposed a trial the model did not, and what the model predicted for it."""
+        if "proposed_by" in trial.user_attrs:
+            return
+        trial.set_user_attr("proposed_by", "plan" if self.plan.configurations is not None else SAMPLER)
+        prediction = self.guide.predict(settings)
+        if prediction is not None:
+            trial.set_user_attr("prediction", prediction_attrs(prediction))
 
     def _measure_and_tell(self, trial: optuna.Trial, settings: TrialSettings, cpuset: str | None,
                           slot: int | None) -> Measurement:

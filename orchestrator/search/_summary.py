@@ -72,6 +72,7 @@ def record(trial: FrozenTrial, spec: Spec) -> TrialRecord:
         values=dict(zip([m for m, _ in spec.objectives], trial.values)) if trial.values else None,
         violations=named_constraints(trial) if trial.state == TrialState.COMPLETE else None,
         metrics=attrs.get("metrics", {}), spread=attrs.get("spread", {}), machine=attrs.get("machine"),
+        proposed_by=attrs.get("proposed_by"), prediction=attrs.get("prediction"),
     )
 
 

@@ -139,6 +139,8 @@ class Search(StrictModel):
     thrash_for: Annotated[float, PlainValidator(duration())] = 3.0
     # This many engine failures in a row stop the study (the engine, not the workload, is broken).
     max_engine_failures: Annotated[int, PlainValidator(at_most(integer(ge=1), MAX_TRIALS))] = 3
+    # model: the run's GC cost model proposes trials while its predictions hold (README "The GC model").
+    guide: Annotated[Literal["model", "none"], PlainValidator(one_of(("model", "none")))] = "model"
 
 
 def _text(value: Any) -> str:
