@@ -14,6 +14,7 @@ from typing import Any, Literal
 from pydantic import Field
 
 from orchestrator.results._base import SCHEMA_VERSION, ResultModel
+from orchestrator.results._decision import Decision
 from orchestrator.stats import Spread
 
 Direction = Literal["minimize", "maximize"]
@@ -155,6 +156,7 @@ class Summary(ResultModel):
     headroom: Headroom | None = None
     trial_counts: dict[str, int] = Field(default_factory=dict)
     no_feasible: NoFeasible | None = None
+    decision: Decision | None = None  # the race of the leaders and Go's defaults, when search.confidence is set
     trials: list[TrialRecord] = Field(default_factory=list)
 
     @property

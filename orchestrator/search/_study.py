@@ -30,6 +30,7 @@ from orchestrator.search._storage import open_storage, redact
 from orchestrator.search._space import grid_space, suggest
 from orchestrator.search._states import INTERRUPTED, REPEATED, finished_trials, mark_interrupted, named_constraints, set_constraints
 from orchestrator.search._aggregate import aggregate
+from orchestrator.search import _race
 from orchestrator.search._summary import build_summary
 from orchestrator.results import Baseline, Summary
 from orchestrator.spec import Spec, TrialSettings, baseline_settings, resolve_trial_settings
@@ -104,6 +105,7 @@ class StudyRun:
         self.machine_id = runner.fingerprint().machine_id  # which machine measured each trial
         self.study = self._open_study()
         self.baseline: Baseline | None = None
+        self.run_seconds: list[float] = []  # wall time of each container run, for the time budget
 
     @property
     def budget(self) -> int:
@@ -132,10 +134,11 @@ class StudyRun:
                 self._run_one(self.cpusets[0])
         else:
             self._run_jobs()
+        _race.race(self)  # re-measure the leaders and Go's defaults when search.confidence asks for it
 
     def _more_to_do(self, in_flight: int = 0) -> bool:
         return (len(self.measured_trials()) + in_flight < self.budget
-                and self.repeated_in_a_row < MAX_REPEATED_PROPOSALS)
+                and self.repeated_in_a_row < MAX_REPEATED_PROPOSALS and not _race.exploration_over(self))
 
     def _run_jobs(self) -> None:
         """One thread per cpuset, each running trials until the budget is claimed (under a lock, so it is
@@ -312,8 +315,10 @@ class StudyRun:
         detector = ThrashDetector(self.spec.search.thrash_gc_cpu_percent, self.spec.search.thrash_for,
                                   settings.cpus, self.host_cpus)
         image = self.images.for_settings(settings)
+        began = time.monotonic()
         outcome = run_trial(self.spec, settings, self.runner, image, self.run_dir.run_id,
                             on_stdout_line=detector.feed, cpuset=cpuset)
+        self.run_seconds.append(time.monotonic() - began)
         outcome.metrics["thrashing"] = detector.thrashing
         outcome.metrics["thrash_gc_cpu_percent_max"] = detector.highest_percent
         save_trial(outcome, folder)
