@@ -13,11 +13,12 @@ from orchestrator.results._fingerprint import BUILD, GC_CPU_FLAGS, MACHINE, Fing
 from orchestrator.results._night import Finding, Night
 from orchestrator.results._run import EngineFacts, RunInfo
 from orchestrator.results._summary import (
-    Baseline, Headroom, Measured, NearestMiss, NoFeasible, ObjectiveSpec, Recommendation, RunnerUp, Saving,
+    LOW_MARGIN_PERCENT, Baseline, Headroom, Measured, NearestMiss, NoFeasible, ObjectiveSpec, Recommendation, RunnerUp, Saving,
     Summary, TrialRecord, is_number, load_summary)
 from orchestrator.stats import Spread
 
 __all__ = [
+    "LOW_MARGIN_PERCENT",
     "FEASIBILITY_RULE", "RACING_LABEL", "Decision", "Effect", "GomaxprocsAdvice", "GomaxprocsValue", "RaceContender",
     "BUILD", "GC_CPU_FLAGS", "MACHINE", "SCHEMA_VERSION", "Baseline", "EngineFacts", "Finding", "Fingerprint", "Headroom", "Measured", "NearestMiss", "Night",
     "NoFeasible", "ObjectiveSpec", "Recommendation", "ResultModel", "RunInfo", "RunnerUp", "Saving", "Spread",

@@ -179,6 +179,9 @@ def _headroom(recommended: Recommendation | None) -> Headroom | None:
         gomemlimit_headroom_bytes=memory - limit if limit else None,
         gomemlimit_headroom_percent=100 * (memory - limit) / memory if limit else None,
         peak_headroom_bytes=memory - peak if peak is not None else None,
+        peak_go_memory_bytes=recommended.number("peak_go_memory_bytes"),
+        memory_outside_go_bytes=recommended.number("memory_outside_go_bytes"),
+        margin_percent=100 * (memory - peak) / memory if peak is not None else None,
     )
 
 
