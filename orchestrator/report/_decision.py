@@ -18,7 +18,8 @@ def decision_lines(decision: Decision) -> list[str]:
     metric = decision.metric
     lines = [f"Test: {decision.test}, each test at level {decision.level:.3g} (alpha {decision.alpha:g} of the "
              f"{decision.preset} preset, Bonferroni over {decision.max_repeats - decision.min_repeats + 1} looks). "
-             f"Only {decision.repeats_label}s count; feasible means {decision.feasibility_rule}.",
+             "Only racing repeats (deliberate re-measurements, apart from the trials) enter the tests; feasible means "
+             f"{decision.feasibility_rule}.",
              f"Spent {decision.rounds} interleaved rounds, {decision.repeats_spent} racing repeats, "
              f"{decision.seconds_spent:.0f} s; stopped because {STOPPED.get(decision.stopped, decision.stopped)}."]
     if decision.winner:

@@ -223,9 +223,13 @@ def _headroom_text(data: ReportData) -> str | None:
         parts.append(f"peak memory stays {format_mib(headroom.peak_headroom_bytes)} "
                      f"({_share(headroom.peak_headroom_bytes, memory):.0f}%) below the {format_mib(memory)} "
                      "container limit")
-    if headroom.memory_outside_go_bytes is not None:
-        parts.append(f"{format_mib(headroom.memory_outside_go_bytes)} of the peak was outside the Go runtime "
-                     "(container peak minus the runtime's own /memory/classes total)")
+    outside = headroom.memory_outside_go_bytes
+    if outside is not None and outside >= 0:
+        parts.append(f"{format_mib(outside)} of the peak was outside the Go runtime "
+                     "(the container's peak minus what the runtime held at its own peak)")
+    elif outside is not None:
+        parts.append(f"nothing measurable ran outside the Go runtime (its own peak was {format_mib(-outside)} "
+                     "above the container's: it maps memory before it touches it)")
     if headroom.gomemlimit_headroom_bytes is not None:
         parts.append(f"GOMEMLIMIT sits {format_mib(headroom.gomemlimit_headroom_bytes)} "
                      f"({_share(headroom.gomemlimit_headroom_bytes, memory):.0f}%) below it")

@@ -53,8 +53,9 @@ def memory_note(data: ReportData) -> str | None:
         return None
     peak = headroom.memory_limit_bytes - headroom.peak_headroom_bytes
     text = f"measured peak {format_mib(peak)} of the {format_mib(headroom.memory_limit_bytes)} limit"
-    if headroom.memory_outside_go_bytes is not None:
-        text += f", {format_mib(headroom.memory_outside_go_bytes)} of it outside the Go runtime"
+    outside = headroom.memory_outside_go_bytes
+    if outside is not None:
+        text += f", {format_mib(max(0.0, outside))} of it outside the Go runtime"
     text += f"; margin {format_mib(headroom.peak_headroom_bytes)}"
     if headroom.margin_percent is not None:
         text += f" ({headroom.margin_percent:.0f}%)" + (f" - below {LOW_MARGIN_PERCENT:g}%, see the warnings" if headroom.low_margin else "")

@@ -144,7 +144,7 @@ def _low_margin(data: ReportData, _: str | None) -> list[ReportWarning]:
         return []
     outside = headroom.memory_outside_go_bytes
     why = (f"; {format_mib(outside)} of the peak was outside the Go runtime, where GOMEMLIMIT cannot reach"
-           if outside is not None else "")
+           if outside is not None and outside > 0 else "")
     return [ReportWarning("low_memory_margin", "warning",
                           f"The recommendation's peak leaves {format_mib(headroom.peak_headroom_bytes)} "
                           f"({headroom.margin_percent:.1f}%) below the {format_mib(headroom.memory_limit_bytes)} "
@@ -159,6 +159,9 @@ def _gomaxprocs(data: ReportData, _: str | None) -> list[ReportWarning]:
         return []
     release = go_release(data.go_version)
     host = data.run_info.engine.host_cpus
+    decision = data.summary.decision
+    if decision is not None and decision.gomaxprocs is not None:
+        return [_gomaxprocs_measured(data, cpus)]
     if gomaxprocs not in UNSET:
         if is_number(gomaxprocs) and gomaxprocs > cpus:
             return [ReportWarning("gomaxprocs_above_quota", "note",
@@ -215,6 +218,15 @@ def _single_repeat(data: ReportData, _: str | None) -> list[ReportWarning]:
 
 
 def _saving_noise(data: ReportData, _: str | None) -> list[ReportWarning]:
+    decision = data.summary.decision
+    if decision is not None:
+        effect = decision.effect
+        if data.tuned is None or effect is None or effect.p is None or decision.separated_from_baseline:
+            return []
+        return [ReportWarning("saving_within_noise", "warning",
+                              f"The race did not separate the recommendation from Go's defaults (Mann-Whitney p = "
+                              f"{effect.p:.3g}, above the level {decision.level:.3g}): the saving may be noise. A "
+                              "stricter search.confidence preset or a longer search.time_budget would tell.")]
     rec = data.tuned
     metric = data.first_metric
     ours, base = spread_of(rec, metric), spread_of(data.baseline, metric)
@@ -230,6 +242,13 @@ def _runner_up(data: ReportData, _: str | None) -> list[ReportWarning]:
     runner = data.summary.runner_up
     if runner is None or not runner.within_noise:
         return []
+    decision = data.summary.decision
+    if decision is not None:
+        chosen = (" gctune took the one with the lower peak memory (more headroom)." if decision.tie_broken_by_headroom
+                  else " Of the two, prefer the one with more memory headroom.")
+        return [ReportWarning("runner_up_within_noise", "note",
+                              f"The runner-up, {_trial_ref(runner)}, is within noise of the recommendation in the "
+                              "race: on this evidence either is as good." + chosen)]
     return [ReportWarning("runner_up_within_noise", "note",
                           f"The runner-up, {_trial_ref(runner)}, is within noise of the recommendation: on this "
                           "evidence either is as good. Prefer the one with more memory headroom.")]

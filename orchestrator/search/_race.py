@@ -203,9 +203,8 @@ def decide(decision: Decision) -> Decision:
         decision.winner, decision.confidence = None, "none"
         decision.reasons = ["no raced configuration kept every constraint in every racing repeat"]
         return decision
-    tied = [c for c in decision.contenders if c is not best and c.role != "baseline" and c.feasible and c.values
-            and p_better(best.values, c.values, direction) > alpha]
     winner = best
+    tied = _tied(decision, best)
     if best.role != "baseline" and tied:
         winner = min([best, *tied], key=lambda c: (c.metrics.get(PEAK) or math.inf))
     decision.winner = winner.label
@@ -223,6 +222,21 @@ def decide(decision: Decision) -> Decision:
     decision.winner_rule = _rule(decision, winner, best)
     decision.confidence, decision.reasons = _confidence(decision, winner)
     return decision
+
+
+def _tied(decision: Decision, best: RaceContender) -> list[RaceContender]:
+    """Leaders within noise of the best that may take the tie: each as clearly better than Go's defaults as
+    the best is, and no GOMAXPROCS variant whose own leader (Go's default GOMAXPROCS) ties too."""
+    direction, level = decision.direction, decision.level
+    base = decision.contender("baseline")
+
+    def beats_base(c: RaceContender) -> bool:
+        return base is None or not base.values or p_better(c.values, base.values, direction) <= level
+
+    tied = [c for c in decision.contenders if c is not best and c.role != "baseline" and c.feasible and c.values
+            and p_better(best.values, c.values, direction) > level and (beats_base(c) or not beats_base(best))]
+    leaders_tied = {c.trial for c in [best, *tied] if c.role == "leader"}
+    return [c for c in tied if c.role != "gomaxprocs" or c.trial not in leaders_tied]
 
 
 def _effect(decision: Decision, winner: RaceContender) -> Effect | None:
