@@ -7,7 +7,6 @@ The race logic runs on a fake measurer whose configurations have known true valu
 
 from __future__ import annotations
 
-import json
 import random
 from pathlib import Path
 from typing import Any
@@ -15,7 +14,8 @@ from typing import Any
 import pytest
 import yaml
 
-from orchestrator.report import write_reports
+from orchestrator.report import (
+    Report, build_headline, build_snippets, compute_importance, find_warnings, load_report_data, render_markdown)
 from orchestrator.results import Decision, RaceContender, Summary
 from orchestrator.search import _race
 from orchestrator.spec import CONFIDENCE_PRESETS, load_spec_text
@@ -167,13 +167,63 @@ def test_a_replayed_study_races_and_the_summary_and_report_state_the_decision(tm
     # Round trip: summary.json holds the decision as the model reads it back.
     again = Summary.read(run_dir.summary_path)
     assert again.decision == decision
-    write_reports(run_dir.root)
-    report = json.loads((run_dir.root / "report.json").read_text())
-    assert report["headline"]["confidence"]["level"] == decision.confidence
-    markdown = (run_dir.root / "report.md").read_text()
-    assert "Mann-Whitney" in markdown and "racing repeats" in markdown
+    # The report without its figures (matplotlib would take most of this test's time).
+    data = load_report_data(run_dir.root)
+    report = Report(data=data, headline=build_headline(data), warnings=find_warnings(data),
+                    snippets=build_snippets(data), importance=compute_importance(data), plots=[])
+    assert report.headline.confidence.level == decision.confidence
+    assert report.headline.confidence.reasons == decision.reasons
+    markdown = render_markdown(report)
+    assert "## Decision" in markdown and "Mann-Whitney" in markdown and "racing repeats" in markdown
+    assert f"Winner: {decision.winner}" in markdown
 
 
 def test_old_summaries_without_a_decision_still_load() -> None:
     old = Path(__file__).parent / "data" / "format-v1" / "night-1" / "summary.json"
     assert Summary.read(old).decision is None
+
+
+def test_a_gomaxprocs_variant_never_takes_a_tie_from_its_own_leader() -> None:
+    truth = {"A": (5.0, 180e6), "baseline": (12.0, 180e6), "A at GOMAXPROCS=1": (5.0, 120e6)}
+    start = decision("fast", truth)
+    start.contenders[2] = RaceContender(label="A at GOMAXPROCS=1", trial=0, role="gomaxprocs",
+                                        params={"GOGC": 100, "GOMAXPROCS": 1})
+    result = _race.run_rounds(start, Fake(truth), lambda: None, lambda: 10.0)
+    assert result.winner == "A" and "A at GOMAXPROCS=1" in result.within_noise  # tied, less peak, yet not chosen
+    assert "keep Go's default" in result.gomaxprocs.advice
+
+
+def test_a_tied_leader_less_clearly_better_than_go_defaults_does_not_take_the_tie() -> None:
+    # B ties with A and has more headroom, but sits so close to Go's defaults that the test cannot tell them apart.
+    truth = {"A": (9.0, 190e6), "B": (9.6, 120e6), "baseline": (10.0, 180e6)}
+    result, _ = race("fast", truth, seed=3)
+    b_vs_base = _race.p_better(result.contender("B").values, result.contender("baseline").values, "minimize")
+    a_vs_base = _race.p_better(result.contender("A").values, result.contender("baseline").values, "minimize")
+    if b_vs_base > result.level >= a_vs_base:
+        assert result.winner == "A"
+
+
+def report_data_with_headroom(peak_mib: float, outside_mib: float):
+    from tests.test_report import clean_case, fake_data, summary_for
+
+    rec, trials = clean_case(peak_mib=peak_mib)
+    summary = summary_for(rec, trials)
+    memory = summary["headroom"]["memory_limit_bytes"]
+    summary["headroom"].update(memory_outside_go_bytes=outside_mib * 2**20,
+                               peak_go_memory_bytes=(peak_mib - outside_mib) * 2**20,
+                               margin_percent=100 * summary["headroom"]["peak_headroom_bytes"] / memory)
+    return fake_data(summary)
+
+
+def test_a_margin_below_ten_percent_of_the_limit_warns_and_the_snippets_state_the_memory_outside_go() -> None:
+    from orchestrator.report import find_warnings
+    from orchestrator.report._snippets import build_snippets
+
+    tight = report_data_with_headroom(peak_mib=240, outside_mib=18)  # 16 MiB of 256 MiB left: 6%
+    warned = {w.code: w.message for w in find_warnings(tight)}
+    assert "low_memory_margin" in warned and "18MiB of the peak was outside the Go runtime" in warned["low_memory_margin"]
+    snippets = {s.name: s.text for s in build_snippets(tight)}
+    for name in ("env file", "Kubernetes"):
+        assert "18MiB of it outside the Go runtime" in snippets[name] and "margin 16MiB (6%)" in snippets[name]
+    roomy = report_data_with_headroom(peak_mib=180, outside_mib=18)
+    assert "low_memory_margin" not in {w.code for w in find_warnings(roomy)}

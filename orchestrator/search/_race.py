@@ -199,6 +199,7 @@ def decide(decision: Decision) -> Decision:
     direction, alpha = decision.direction, decision.level
     best = _best(decision.contenders, direction)
     decision.best_by_median = best.label if best else None
+    best = _default_gomaxprocs_in_a_tie(decision, best)
     if best is None:
         decision.winner, decision.confidence = None, "none"
         decision.reasons = ["no raced configuration kept every constraint in every racing repeat"]
@@ -222,6 +223,16 @@ def decide(decision: Decision) -> Decision:
     decision.winner_rule = _rule(decision, winner, best)
     decision.confidence, decision.reasons = _confidence(decision, winner)
     return decision
+
+
+def _default_gomaxprocs_in_a_tie(decision: Decision, best: RaceContender | None) -> RaceContender | None:
+    """A GOMAXPROCS variant is best only beyond noise over its own leader (the GOMAXPROCS the study chose)."""
+    if best is None or best.role != "gomaxprocs":
+        return best
+    leader = next((c for c in decision.contenders if c.role == "leader" and c.trial == best.trial), None)
+    if leader is None or not leader.feasible or not leader.values:
+        return best
+    return best if p_better(best.values, leader.values, decision.direction) <= decision.level else leader
 
 
 def _tied(decision: Decision, best: RaceContender) -> list[RaceContender]:
@@ -255,8 +266,10 @@ def _rule(decision: Decision, winner: RaceContender, best: RaceContender) -> str
     if winner.role == "baseline":
         return f"Go's defaults had the best median {metric} in the race"
     if decision.tie_broken_by_headroom:
-        return (f"raced: within noise of {best.label} (the best median {metric}); preferred for its lower "
-                "peak memory (more headroom)")
+        return (f"raced: within noise of {best.label}; preferred for its lower peak memory (more headroom)")
+    if winner.label != decision.best_by_median:
+        return (f"raced: within noise of {decision.best_by_median} (the best median {metric}), which differs "
+                "only in GOMAXPROCS; Go's default GOMAXPROCS kept")
     return f"raced: best median {metric} over {winner.repeats} racing repeats"
 
 
