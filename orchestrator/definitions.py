@@ -63,6 +63,18 @@ METRICS: dict[str, MetricDefinition] = {
             "peak_rss_bytes", "bytes", "number",
             "The workload process's own peak resident set size (VmHWM from /proc/self/status)."),
         MetricDefinition(
+            "peak_go_memory_bytes", "bytes", "number",
+            "Most memory the Go runtime held at any sample over the whole run: the runtime/metrics counter "
+            "/memory/classes/total:bytes (all memory the runtime maps read-write) minus "
+            "/memory/classes/heap/released:bytes (heap returned to the OS, mapped but not resident). Needs "
+            "runtime samples (the built-in workload or gctune's reporter package)."),
+        MetricDefinition(
+            "memory_outside_go_bytes", "bytes", "number",
+            "Memory the container used that the Go runtime does not manage: peak_memory_bytes minus "
+            "peak_go_memory_bytes (cgo and syscall mappings, page cache charged to the cgroup, other "
+            "processes, the binary's own pages). The two peaks may fall at different moments, so this is "
+            "the container's peak above the runtime's peak, not a simultaneous reading."),
+        MetricDefinition(
             "cpu_seconds", "s", "number",
             f"CPU time (user + system, from getrusage) the workload process used {_WINDOW}."),
         MetricDefinition(

@@ -308,7 +308,7 @@ workload:
   loop: open             # a service under a steady load ...
   rate: 10000            # ... of 10k operations per second (latency counts queueing)
   warmup: 2s             # run this long before measuring
-  duration: 8s           # then measure for this long
+  duration: 5s           # then measure for this long
 
 # Limits of the container every trial runs in.
 container:
@@ -330,12 +330,17 @@ constraints:
   - peak_memory_bytes <= 200MiB   # headroom below the 256MiB limit
   - oom_killed == false
 
-# How the search runs: Optuna's TPE sampler, 8 trials, reproducible with seed 1.
+# How the search runs: Optuna's TPE sampler explores 8 configurations once each
+# (reproducible with seed 1); then the 3 best, Go's defaults and the best at
+# GOMAXPROCS=1 (the CPU limit is below 2) race in interleaved rounds until a
+# Mann-Whitney test separates the winner, all within the time budget.
 search:
   sampler: tpe
   trials: 8
   seed: 1
-  repeats: 1             # runs per configuration (more smooths out noise)
+  repeats: 1             # runs per configuration while exploring
+  confidence: fast       # race preset: fast, standard or high (README: "How a run decides")
+  time_budget: 270s      # wall time for exploring and racing together
 """
 
 

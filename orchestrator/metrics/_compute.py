@@ -6,6 +6,7 @@ Pure functions: parsed records in, a flat metrics dict out. The definitions are 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,6 +21,8 @@ CPU_TOTAL = "/cpu/classes/total:cpu-seconds"
 CPU_IDLE = "/cpu/classes/idle:cpu-seconds"
 GOMAXPROCS = "/sched/gomaxprocs:threads"
 LIMITER = "/gc/limiter/last-enabled:gc-cycle"
+GO_MAPPED = "/memory/classes/total:bytes"
+GO_RELEASED = "/memory/classes/heap/released:bytes"
 
 
 @dataclass(frozen=True)
@@ -187,12 +190,22 @@ def _memory_metrics(output: WorkloadOutput, trace: GCTrace, run: RunResult) -> d
         peak, source = run.peak_memory_bytes, run.peak_memory_source
     else:
         peak, source = peak_rss, "workload VmHWM (cgroup not readable)" if peak_rss else None
+    go_peak = peak_go_memory(output.samples)
     return {
         "peak_memory_bytes": peak,
         "peak_memory_source": source,
         "peak_heap_bytes": max(traced, sampled) or None,
         "peak_rss_bytes": peak_rss,
+        "peak_go_memory_bytes": go_peak,
+        "memory_outside_go_bytes": peak - go_peak if peak is not None and go_peak is not None else None,
     }
+
+
+def peak_go_memory(samples: Sequence[Sample]) -> int | None:
+    """The most memory the Go runtime held at a sample: /memory/classes/total minus the heap it released to
+    the OS (mapped but not resident); None when the samples lack the counters (an older reporter)."""
+    held = [int(s.metrics[GO_MAPPED] - s.metrics.get(GO_RELEASED, 0)) for s in samples if GO_MAPPED in s.metrics]
+    return max(held) if held else None
 
 
 def _gc_busy(sample: Sample) -> float:

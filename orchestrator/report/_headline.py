@@ -223,6 +223,13 @@ def _headroom_text(data: ReportData) -> str | None:
         parts.append(f"peak memory stays {format_mib(headroom.peak_headroom_bytes)} "
                      f"({_share(headroom.peak_headroom_bytes, memory):.0f}%) below the {format_mib(memory)} "
                      "container limit")
+    outside = headroom.memory_outside_go_bytes
+    if outside is not None and outside >= 0:
+        parts.append(f"{format_mib(outside)} of the peak was outside the Go runtime "
+                     "(the container's peak minus what the runtime held at its own peak)")
+    elif outside is not None:
+        parts.append(f"nothing measurable ran outside the Go runtime (its own peak was {format_mib(-outside)} "
+                     "above the container's: it maps memory before it touches it)")
     if headroom.gomemlimit_headroom_bytes is not None:
         parts.append(f"GOMEMLIMIT sits {format_mib(headroom.gomemlimit_headroom_bytes)} "
                      f"({_share(headroom.gomemlimit_headroom_bytes, memory):.0f}%) below it")
@@ -236,6 +243,8 @@ def _confidence(data: ReportData) -> Confidence:
     rec = data.recommended
     if rec is None:
         return Confidence("none", None, None, None, None, ["there is no recommendation"])
+    if data.summary.decision is not None:
+        return _raced_confidence(data)
     metric, direction = data.objectives[0] if data.objectives else ("gc_cpu_percent", "minimize")
     ours, base = spread_of(rec, metric), spread_of(data.baseline, metric)
     pair = (ours, base) if ours is not None and base is not None and not rec.is_baseline else None
@@ -264,6 +273,18 @@ def _confidence(data: ReportData) -> Confidence:
     else:
         level = "medium"
     return Confidence(level, repeats, width, None if pair is None else better is True, within, reasons)
+
+
+def _raced_confidence(data: ReportData) -> Confidence:
+    """The race's own verdict: the confidence a decision reached, and why."""
+    decision = data.summary.decision
+    assert decision is not None
+    winner = decision.winning
+    metric = decision.metric
+    width = _relative_width(winner.spread.get(metric)) if winner else None
+    runner_tied = bool(decision.within_noise)
+    return Confidence(decision.confidence, winner.repeats if winner else None, width, decision.separated_from_baseline,
+                      runner_tied, list(decision.reasons))
 
 
 def _beyond_noise(ours: Spread, base: Spread, direction: str) -> bool | None:

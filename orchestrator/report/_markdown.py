@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from orchestrator.report._analysis import Entry
+from orchestrator.report._decision import decision_lines
 from orchestrator.report._format import (
     TREND_HEADERS, VERSION_HEADERS, analysis_items, engine_text, label, metric_value, noise_word, result_text,
     trend_rows, trials_text, version_rows)
@@ -41,7 +42,7 @@ def render_markdown(report: Report) -> str:
     lines = [f"# gctune report: {md(data.experiment)}", "",
              f"Run {code(data.run_id)} · {'finished' if head.finished else 'unfinished'} · measured with Go "
              f"**{md(head.go_version or 'unknown')}** · generated {md(report.generated_at)}", ""]
-    lines += _headline(report) + _warnings(report) + _snippets(report) + _comparison(report) + _trend(report)
+    lines += _headline(report) + _decision(report) + _warnings(report) + _snippets(report) + _comparison(report) + _trend(report)
     lines += _versions(report) + _analysis(report)
     lines += _plots(report)
     lines += _trials(report) + _method(report)
@@ -68,6 +69,14 @@ def _headline(report: Report) -> list[str]:
     lines.append(f"- Space searched: {md(head.space)}")
     lines.append(f"- Trials: {md(trials_text(head.trial_counts))}")
     return lines + [""]
+
+
+def _decision(report: Report) -> list[str]:
+    decision = report.data.summary.decision
+    if decision is None:
+        return []
+    return ["## Decision (racing the leaders and Go's defaults)", ""] + [f"- {md(line)}" for line in
+                                                                        decision_lines(decision)] + [""]
 
 
 def _warnings(report: Report) -> list[str]:

@@ -13,6 +13,7 @@ from typing import Any
 
 from orchestrator.report._analysis import is_number
 from orchestrator.report._data import ReportData
+from orchestrator.results import LOW_MARGIN_PERCENT
 from orchestrator.spec import go_env, gomemlimit_share
 from orchestrator.units import format_docker_size, format_k8s_memory, format_mib
 
@@ -40,8 +41,25 @@ def build_snippets(data: ReportData) -> list[Snippet]:
     env = go_env(params)
     origin = ("Go's defaults measured best; GOGC=100 is the default, written out so a later change is visible"
               if rec.is_baseline else f"settings of trial {rec.trial} ({rec.rule})")
-    return [_env_file(env, params, origin), _dockerfile(env, params, origin),
-            _kubernetes(env, params, origin, data.experiment), _systemd(env, params, origin)]
+    note = memory_note(data)
+    return [_env_file(env, params, origin, note), _dockerfile(env, params, origin, note),
+            _kubernetes(env, params, origin, data.experiment, note), _systemd(env, params, origin, note)]
+
+
+def memory_note(data: ReportData) -> str | None:
+    """``measured peak 180MiB of the 256MiB limit, 12.3MiB of it outside the Go runtime; margin 76MiB (30%)``."""
+    headroom = data.summary.headroom
+    if headroom is None or headroom.peak_headroom_bytes is None:
+        return None
+    peak = headroom.memory_limit_bytes - headroom.peak_headroom_bytes
+    text = f"measured peak {format_mib(peak)} of the {format_mib(headroom.memory_limit_bytes)} limit"
+    outside = headroom.memory_outside_go_bytes
+    if outside is not None:
+        text += f", {format_mib(max(0.0, outside))} of it outside the Go runtime"
+    text += f"; margin {format_mib(headroom.peak_headroom_bytes)}"
+    if headroom.margin_percent is not None:
+        text += f" ({headroom.margin_percent:.0f}%)" + (f" - below {LOW_MARGIN_PERCENT:g}%, see the warnings" if headroom.low_margin else "")
+    return text
 
 
 def _limit_comment(params: Mapping[str, Any]) -> str:
@@ -52,8 +70,8 @@ def _limit_comment(params: Mapping[str, Any]) -> str:
     return text
 
 
-def _comments(env: dict[str, str], params: Mapping[str, Any], origin: str) -> list[str]:
-    lines = [f"# gctune: {origin}"]
+def _comments(env: dict[str, str], params: Mapping[str, Any], origin: str, note: str | None) -> list[str]:
+    lines = [f"# gctune: {origin}"] + ([f"# {note}"] if note else [])
     if "GOMEMLIMIT" in env:
         lines.append(f"# GOMEMLIMIT {_limit_comment(params)}; recompute it if you change the memory limit")
     else:
@@ -61,15 +79,15 @@ def _comments(env: dict[str, str], params: Mapping[str, Any], origin: str) -> li
     return lines
 
 
-def _env_file(env: dict[str, str], params: Mapping[str, Any], origin: str) -> Snippet:
-    text = "\n".join(_comments(env, params, origin) + [f"{k}={v}" for k, v in env.items()]) + "\n"
+def _env_file(env: dict[str, str], params: Mapping[str, Any], origin: str, note: str | None) -> Snippet:
+    text = "\n".join(_comments(env, params, origin, note) + [f"{k}={v}" for k, v in env.items()]) + "\n"
     return Snippet("env file", "gc.env", "sh",
                    "KEY=VALUE lines for `docker run --env-file`, Compose `env_file:` or systemd "
                    "`EnvironmentFile=`; values in bytes so every reader parses them alike.", text)
 
 
-def _dockerfile(env: dict[str, str], params: Mapping[str, Any], origin: str) -> Snippet:
-    lines = _comments(env, params, origin)
+def _dockerfile(env: dict[str, str], params: Mapping[str, Any], origin: str, note: str | None) -> Snippet:
+    lines = _comments(env, params, origin, note)
     limits = _docker_limits(params)
     if limits:
         lines.append(f"# measured with: docker run {limits} ... (a Dockerfile cannot set limits)")
@@ -94,9 +112,11 @@ def k8s_quantity_cpu(cpus: float) -> str:
     return str(millis // 1000) if millis % 1000 == 0 else f"{millis}m"
 
 
-def _kubernetes(env: dict[str, str], params: Mapping[str, Any], origin: str, name: str) -> Snippet:
-    lines = [f"# gctune: {origin}", "# Merge into the container entry of your Pod template "
-             "(spec.template.spec.containers[]).", f"name: {_yaml_name(name)}"]
+def _kubernetes(env: dict[str, str], params: Mapping[str, Any], origin: str, name: str,
+                note: str | None) -> Snippet:
+    lines = [f"# gctune: {origin}"] + ([f"# {note}"] if note else []) + [
+        "# Merge into the container entry of your Pod template (spec.template.spec.containers[]).",
+        f"name: {_yaml_name(name)}"]
     limits = []
     if is_number(params.get("cpus")):
         limits.append(f"    cpu: \"{k8s_quantity_cpu(params['cpus'])}\"")
@@ -127,8 +147,8 @@ def _yaml_name(name: str) -> str:
     return cleaned or "app"
 
 
-def _systemd(env: dict[str, str], params: Mapping[str, Any], origin: str) -> Snippet:
-    lines = _comments(env, params, origin) + ["[Service]",
+def _systemd(env: dict[str, str], params: Mapping[str, Any], origin: str, note: str | None) -> Snippet:
+    lines = _comments(env, params, origin, note) + ["[Service]",
                                               "Environment=" + " ".join(f"{k}={v}" for k, v in env.items())]
     if is_number(params.get("memory")):
         lines.append(f"MemoryMax={int(params['memory'])}")

@@ -6,10 +6,10 @@ from dataclasses import asdict, dataclass
 from typing import Any, Protocol
 
 from orchestrator.report._analysis import (
-    NEIGHBOUR_TOLERANCE, UNSET, default_gomaxprocs, go_release, is_number, memory_bound, neighbours, spread_of)
+    NEIGHBOUR_TOLERANCE, UNSET, go_release, is_number, memory_bound, neighbours, spread_of)
 from orchestrator.report._data import ReportData
 from orchestrator.report._format import GO_DEFAULTS_TEXT, interval_text, label
-from orchestrator.results import TrialRecord
+from orchestrator.results import LOW_MARGIN_PERCENT, TrialRecord
 from orchestrator.spec import RUNTIME_SETTINGS, format_settings
 from orchestrator.units import format_mib
 
@@ -33,7 +33,7 @@ def find_warnings(data: ReportData, production_go: str | None = None) -> list[Re
     """Every caution that applies to this run, most serious first."""
     found: list[ReportWarning] = []
     for check in (_unfinished, _no_feasible, _limiter, _thrashing_nearby, _gogc_off_headroom, _oom_nearby,
-                  _memory_bound, _gomaxprocs, _go_version, _single_repeat, _saving_noise, _runner_up,
+                  _memory_bound, _low_margin, _gomaxprocs, _go_version, _single_repeat, _saving_noise, _runner_up,
                   _baseline_infeasible):
         found.extend(check(data, production_go))
     return sorted(found, key=lambda w: w.severity != "warning")
@@ -137,6 +137,21 @@ def _memory_bound(data: ReportData, _: str | None) -> list[ReportWarning]:
     return []
 
 
+def _low_margin(data: ReportData, _: str | None) -> list[ReportWarning]:
+    """A measured peak that leaves less than LOW_MARGIN_PERCENT of the container limit."""
+    headroom = data.summary.headroom
+    if headroom is None or not headroom.low_margin or headroom.peak_headroom_bytes is None:
+        return []
+    outside = headroom.memory_outside_go_bytes
+    why = (f"; {format_mib(outside)} of the peak was outside the Go runtime, where GOMEMLIMIT cannot reach"
+           if outside is not None and outside > 0 else "")
+    return [ReportWarning("low_memory_margin", "warning",
+                          f"The recommendation's peak leaves {format_mib(headroom.peak_headroom_bytes)} "
+                          f"({headroom.margin_percent:.1f}%) below the {format_mib(headroom.memory_limit_bytes)} "
+                          f"container limit, less than {LOW_MARGIN_PERCENT:g}%{why}. A burst or a larger input "
+                          "may be OOM-killed.")]
+
+
 def _gomaxprocs(data: ReportData, _: str | None) -> list[ReportWarning]:
     params = (data.recommended or data.baseline).params
     cpus, gomaxprocs = params.get("cpus"), params.get("GOMAXPROCS")
@@ -144,6 +159,9 @@ def _gomaxprocs(data: ReportData, _: str | None) -> list[ReportWarning]:
         return []
     release = go_release(data.go_version)
     host = data.run_info.engine.host_cpus
+    decision = data.summary.decision
+    if decision is not None and decision.gomaxprocs is not None:
+        return [_gomaxprocs_measured(data, cpus)]
     if gomaxprocs not in UNSET:
         if is_number(gomaxprocs) and gomaxprocs > cpus:
             return [ReportWarning("gomaxprocs_above_quota", "note",
@@ -155,16 +173,23 @@ def _gomaxprocs(data: ReportData, _: str | None) -> list[ReportWarning]:
                               f"Before Go 1.25, GOMAXPROCS ignores the container's {cpus:g}-CPU limit and equals "
                               f"the node's CPU count ({host or 'unknown'} here, often far more in production). "
                               "Set GOMAXPROCS to the CPU limit, rounded up, or upgrade to Go 1.25+.")]
-    if cpus < 2:
-        default = default_gomaxprocs(data.go_version, cpus, host)
-        procs = f"{default}" if default else "2 (on a host with 2+ CPUs)"
-        return [ReportWarning("cpu_limit_below_2", "warning",
-                              f"The CPU limit ({cpus:g}) is below 2. Go 1.25+ sets GOMAXPROCS to max(2, "
-                              f"ceil(limit)) = {procs} Ps, more than the quota can run at once, so the kernel's "
-                              "CFS quota throttles the process, which shows up as latency spikes (the "
-                              "measurements include it). Either give the container 2 CPUs or set GOMAXPROCS=1 "
-                              "(and measure that).")]
+    if cpus < 2 or not float(cpus).is_integer():
+        return [_gomaxprocs_measured(data, cpus)]
     return []
+
+
+def _gomaxprocs_measured(data: ReportData, cpus: float) -> ReportWarning:
+    """GOMAXPROCS advice from the race's measurement of floor(limit), Go's default and ceil(limit); without
+    a race, only what was not measured (no rule stands in for a measurement)."""
+    decision = data.summary.decision
+    if decision is not None and decision.gomaxprocs is not None:
+        return ReportWarning("gomaxprocs_measured", "note",
+                             f"The CPU limit ({cpus:g}) is below 2 or fractional, so GOMAXPROCS was raced: "
+                             + decision.gomaxprocs.advice)
+    return ReportWarning("gomaxprocs_not_measured", "note",
+                         f"The CPU limit ({cpus:g}) is below 2 or fractional, where Go's default GOMAXPROCS may not "
+                         "be the best; this run did not measure the alternatives. Set search.confidence to race "
+                         "GOMAXPROCS = floor, Go's default and ceil of the limit.")
 
 
 def _go_version(data: ReportData, production_go: str | None) -> list[ReportWarning]:
@@ -193,6 +218,15 @@ def _single_repeat(data: ReportData, _: str | None) -> list[ReportWarning]:
 
 
 def _saving_noise(data: ReportData, _: str | None) -> list[ReportWarning]:
+    decision = data.summary.decision
+    if decision is not None:
+        effect = decision.effect
+        if data.tuned is None or effect is None or effect.p is None or decision.separated_from_baseline:
+            return []
+        return [ReportWarning("saving_within_noise", "warning",
+                              f"The race did not separate the recommendation from Go's defaults (Mann-Whitney p = "
+                              f"{effect.p:.3g}, above the level {decision.level:.3g}): the saving may be noise. A "
+                              "stricter search.confidence preset or a longer search.time_budget would tell.")]
     rec = data.tuned
     metric = data.first_metric
     ours, base = spread_of(rec, metric), spread_of(data.baseline, metric)
@@ -208,6 +242,13 @@ def _runner_up(data: ReportData, _: str | None) -> list[ReportWarning]:
     runner = data.summary.runner_up
     if runner is None or not runner.within_noise:
         return []
+    decision = data.summary.decision
+    if decision is not None:
+        chosen = (" gctune took the one with the lower peak memory (more headroom)." if decision.tie_broken_by_headroom
+                  else " Of the two, prefer the one with more memory headroom.")
+        return [ReportWarning("runner_up_within_noise", "note",
+                              f"The runner-up, {_trial_ref(runner)}, is within noise of the recommendation in the "
+                              "race: on this evidence either is as good." + chosen)]
     return [ReportWarning("runner_up_within_noise", "note",
                           f"The runner-up, {_trial_ref(runner)}, is within noise of the recommendation: on this "
                           "evidence either is as good. Prefer the one with more memory headroom.")]

@@ -14,9 +14,11 @@ from typing import Any, Literal
 from pydantic import Field
 
 from orchestrator.results._base import SCHEMA_VERSION, ResultModel
+from orchestrator.results._decision import Decision
 from orchestrator.stats import Spread
 
 Direction = Literal["minimize", "maximize"]
+LOW_MARGIN_PERCENT = 10.0  # a peak closer than this share to the container limit warns
 
 
 def is_number(value: Any) -> bool:
@@ -132,7 +134,15 @@ class Headroom(ResultModel):
     gomemlimit_bytes: int | None
     gomemlimit_headroom_bytes: int | None
     gomemlimit_headroom_percent: float | None
-    peak_headroom_bytes: float | None
+    peak_headroom_bytes: float | None  # the margin: the container limit minus the recommendation's peak
+    peak_go_memory_bytes: float | None = None  # what the Go runtime held at its peak (definitions.py)
+    memory_outside_go_bytes: float | None = None  # the container's peak minus that: memory Go does not manage
+    margin_percent: float | None = None  # peak_headroom_bytes as a share of the container limit
+
+    @property
+    def low_margin(self) -> bool:
+        """Whether the peak leaves less than LOW_MARGIN_PERCENT of the container limit."""
+        return self.margin_percent is not None and self.margin_percent < LOW_MARGIN_PERCENT
 
 
 class NearestMiss(ResultModel):
@@ -166,6 +176,7 @@ class Summary(ResultModel):
     headroom: Headroom | None = None
     trial_counts: dict[str, int] = Field(default_factory=dict)
     no_feasible: NoFeasible | None = None
+    decision: Decision | None = None  # the race of the leaders and Go's defaults, when search.confidence is set
     trials: list[TrialRecord] = Field(default_factory=list)
 
     @property

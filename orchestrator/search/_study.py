@@ -34,6 +34,7 @@ from orchestrator.search._space import grid_space, space_size, suggest
 from orchestrator.search._states import (
     DECLINED, INTERRUPTED, REPEATED, finished_trials, named_constraints, set_constraints)
 from orchestrator.search._aggregate import aggregate
+from orchestrator.search import _race
 from orchestrator.search._summary import build_summary, record
 from orchestrator.search._guide import SAMPLER, ModelGuide, prediction_attrs
 from orchestrator.results import Baseline, Summary
@@ -119,6 +120,7 @@ class StudyRun:
         # The run's GC model proposes trials before the sampler while its predictions hold.
         self.guide = ModelGuide(spec, skip_reason, self.budget,
                                 disabled="a fixed plan of configurations" if self.plan.configurations is not None else None)
+        self.run_seconds: list[float] = []  # wall time of each container run, for the time budget
 
     @property
     def budget(self) -> int:
@@ -143,6 +145,7 @@ class StudyRun:
         recorded = self.study.user_attrs.get("baseline")
         self.baseline = Baseline.model_validate(recorded) if recorded else self._measure_baseline()
         self._run_trials()
+        _race.race(self)  # re-measure the leaders and Go's defaults when search.confidence asks for it
 
     def _run_trials(self) -> None:
         if len(self.cpusets) > 1:
@@ -158,7 +161,7 @@ class StudyRun:
         measured = self.measured_trials()
         return (len(measured) + in_flight < self.budget
                 and self.repeated_in_a_row < MAX_REPEATED_PROPOSALS
-                and not self._space_exhausted(measured))
+                and not self._space_exhausted(measured) and not _race.exploration_over(self))
 
     def _space_exhausted(self, measured: list[optuna.trial.FrozenTrial]) -> bool:
         """Every configuration of a finite space measured: the sampler could only propose repeats."""
@@ -437,8 +440,10 @@ class StudyRun:
         detector = ThrashDetector(self.spec.search.thrash_gc_cpu_percent, self.spec.search.thrash_for,
                                   settings.cpus, self.host_cpus)
         image = self.images.for_settings(settings)
+        began = time.monotonic()
         outcome = run_trial(self.spec, settings, self.runner, image, self.run_id,
                             on_stdout_line=detector.feed, cpuset=cpuset)
+        self.run_seconds.append(time.monotonic() - began)
         outcome.metrics["thrashing"] = detector.thrashing
         outcome.metrics["thrash_gc_cpu_percent_max"] = detector.highest_percent
         save_trial(outcome, folder)

@@ -17,7 +17,7 @@ import optuna
 from optuna.trial import FrozenTrial, TrialState
 
 from orchestrator.results import (
-    Baseline, Headroom, NearestMiss, NoFeasible, ObjectiveSpec, Recommendation, RunnerUp, Saving, Summary,
+    Baseline, Decision, Headroom, NearestMiss, NoFeasible, ObjectiveSpec, Recommendation, RunnerUp, Saving, Summary,
     TrialRecord)
 from orchestrator.search._states import finished_trials, named_constraints
 from orchestrator.spec import Spec
@@ -33,7 +33,7 @@ def build_summary(spec: Spec, study: optuna.Study, baseline: Baseline, run_id: s
                 and (machine is None or t.user_attrs.get("machine") in (None, machine))]
     front = _front(feasible, spec) if len(spec.objectives) > 1 else []
     recommended = _recommend(spec, feasible, front, baseline)
-    return Summary(
+    summary = Summary(
         run_id=run_id, experiment=spec.name, storage=storage, study_name=study.study_name, finished=finished,
         objectives=[ObjectiveSpec(metric=m, direction=d) for m, d in spec.objectives],
         constraints=[c.text for c in spec.constraints],
@@ -48,6 +48,38 @@ def build_summary(spec: Spec, study: optuna.Study, baseline: Baseline, run_id: s
         no_feasible=None if recommended else _nearest_miss(trials),
         trials=[record(t, spec) for t in trials],
     )
+    recorded = study.user_attrs.get("race")
+    return apply_decision(summary, spec, Decision.model_validate(recorded)) if recorded else summary
+
+
+def apply_decision(summary: Summary, spec: Spec, decision: Decision) -> Summary:
+    """The race's winner as the recommendation, with its racing repeats' medians; the saving against Go's
+    defaults and the runner-up from the racing repeats too (only those enter the tests)."""
+    winner = decision.winning
+    if winner is None:
+        return summary.model_copy(update={"decision": decision})
+    base = decision.contender("baseline")
+    raced_baseline = summary.baseline.model_copy(update={"metrics": base.metrics, "spread": base.spread}) \
+        if base is not None and base.values else summary.baseline
+    if winner.role == "baseline":
+        recommended = Recommendation(trial="baseline", params=winner.params, metrics=winner.metrics,
+                                     spread=winner.spread, rule=decision.winner_rule)
+    else:
+        trial = summary.trial(int(winner.trial))
+        recommended = Recommendation(
+            trial=winner.trial, params=winner.params, metrics=winner.metrics, spread=winner.spread,
+            rule=decision.winner_rule, state="COMPLETE", optuna_params=trial.optuna_params if trial else {},
+            values={decision.metric: winner.metrics.get(decision.metric)})
+    others = sorted((c for c in decision.contenders if c is not winner and c.role != "baseline" and c.feasible
+                     and c.values and isinstance(c.trial, int)),
+                    key=lambda c: c.metrics.get(decision.metric), reverse=decision.direction == "maximize")
+    runner_up = summary.runner_up
+    if others:
+        runner_up = RunnerUp(trial=int(others[0].trial), params=others[0].params,
+                             value=others[0].metrics.get(decision.metric), within_noise=others[0].within_noise)
+    return summary.model_copy(update={
+        "decision": decision, "recommended": recommended, "baseline": raced_baseline, "runner_up": runner_up,
+        "saving": _saving(spec, raced_baseline, recommended), "headroom": _headroom(recommended)})
 
 
 def _front(trials: list[FrozenTrial], spec: Spec) -> list[FrozenTrial]:
@@ -151,6 +183,9 @@ def _headroom(recommended: Recommendation | None) -> Headroom | None:
         gomemlimit_headroom_bytes=memory - limit if limit else None,
         gomemlimit_headroom_percent=100 * (memory - limit) / memory if limit else None,
         peak_headroom_bytes=memory - peak if peak is not None else None,
+        peak_go_memory_bytes=recommended.number("peak_go_memory_bytes"),
+        memory_outside_go_bytes=recommended.number("memory_outside_go_bytes"),
+        margin_percent=100 * (memory - peak) / memory if peak is not None else None,
     )
 
 

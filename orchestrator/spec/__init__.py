@@ -1,5 +1,6 @@
 """The experiment spec: loading and validating the YAML, constraints, and the settings of one trial."""
 
+from orchestrator.spec._confidence import CONFIDENCE_PRESETS, ConfidencePreset
 from orchestrator.spec._constraints import OPS, Constraint, parse_constraint
 from orchestrator.spec._load import load_spec, load_spec_text, read_spec_data
 from orchestrator.spec._model import (
@@ -18,6 +19,7 @@ from orchestrator.spec._workload import (
     SERVICE_OPTIONS, WORKLOAD_KINDS, GoBenchWorkload, GoPackageWorkload, ImageWorkload, ServiceWorkload, Workload, module_root)
 
 __all__ = [
+    "CONFIDENCE_PRESETS", "ConfidencePreset",
     "DEPLOYED_SETTINGS", "GO_DEFAULTS", "OPS", "RUNTIME_SETTINGS", "SAMPLERS", "SERVICE_OPTIONS", "SETTINGS", "SETTING_NAMES", "SPEC_KEYS",
     "WORKLOAD_KINDS", "WORKLOAD_OPTION_SETTINGS",
     "Choices", "Constraint", "Container", "CpusRange", "Dimension", "GogcRange", "GomaxprocsRange",

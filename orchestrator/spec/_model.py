@@ -9,6 +9,7 @@ from pydantic import Field, PlainValidator, field_validator, model_validator
 
 from orchestrator.definitions import METRICS, metric_definition
 from orchestrator.spec._base import StrictModel, error_details, fail, fail_at
+from orchestrator.spec._confidence import CONFIDENCE_PRESETS
 from orchestrator.spec._constraints import Constraint, parse_constraint
 from orchestrator.spec._space import (
     RUNTIME_SETTINGS, SETTINGS, Choices, Range, Space, cpus_value, go_experiment_value, go_version_value, memory_value)
@@ -141,6 +142,11 @@ class Search(StrictModel):
     max_engine_failures: Annotated[int, PlainValidator(at_most(integer(ge=1), MAX_TRIALS))] = 3
     # model: the run's GC cost model proposes trials while its predictions hold (README "The GC model").
     guide: Annotated[Literal["model", "none"], PlainValidator(one_of(("model", "none")))] = "model"
+    # Race the leaders and Go's defaults after exploring, to this preset's significance (search/_race.py).
+    confidence: Annotated[Literal["fast", "standard", "high"] | None,
+                          PlainValidator(optional(one_of(tuple(CONFIDENCE_PRESETS))))] = None
+    # Wall time for the whole run, exploration plus racing; exploration stops early to leave time to race.
+    time_budget: Annotated[float | None, PlainValidator(optional(duration()))] = None
 
 
 def _text(value: Any) -> str:

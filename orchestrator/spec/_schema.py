@@ -18,6 +18,7 @@ from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
 from orchestrator.definitions import METRICS
+from orchestrator.spec._confidence import CONFIDENCE_PRESETS
 from orchestrator.spec._model import (
     MAX_ENV_NAME_CHARS, MAX_ENV_VALUE_CHARS, MAX_NAME_CHARS, MAX_PIDS, MAX_REPEATS, MAX_SEED, MAX_TRIALS,
     NUMERIC_METRICS, RESERVED_ENV, Analysis, Container, GoToolchainSettings, Nightly, Objective, Search, Spec)
@@ -167,6 +168,8 @@ FIELD_SCHEMAS: dict[type[BaseModel], dict[str, Schema]] = {
         "thrash_gc_cpu_percent": number(above=0, maximum=100),
         "thrash_for": duration(),
         "max_engine_failures": integer(1, MAX_TRIALS),
+        "confidence": nullable(words(*CONFIDENCE_PRESETS)),
+        "time_budget": nullable(duration()),
     },
     Nightly: {
         "top": integer(0, MAX_TRIALS),

@@ -5,7 +5,8 @@ Pure functions of numbers; no stage of gctune below or above is imported.
 
 from orchestrator.stats._mannwhitney import EXACT_LIMIT, mann_whitney_greater, u_statistic
 from orchestrator.stats._median import CI_LEVEL, Spread, coverage, intervals_overlap, median_ci, spread
+from orchestrator.stats._shift import Shift, shift
 from orchestrator.stats._pareto import dominates, knee, pareto_front
 
-__all__ = ["CI_LEVEL", "EXACT_LIMIT", "Spread", "coverage", "dominates", "intervals_overlap", "knee", "mann_whitney_greater",
-           "median_ci", "pareto_front", "spread", "u_statistic"]
+__all__ = ["CI_LEVEL", "EXACT_LIMIT", "Shift", "Spread", "coverage", "dominates", "intervals_overlap", "knee", "mann_whitney_greater",
+           "median_ci", "pareto_front", "shift", "spread", "u_statistic"]

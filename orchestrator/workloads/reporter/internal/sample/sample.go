@@ -30,6 +30,11 @@ var MetricNames = []string{
 	"/sched/gomaxprocs:threads",
 	"/gc/gogc:percent",
 	"/gc/gomemlimit:bytes",
+	// All memory the runtime has mapped read-write, and the part of the heap it
+	// has returned to the OS: their difference is what the runtime holds. Both
+	// exist since Go 1.16, so in every release gctune builds (1.21+).
+	"/memory/classes/total:bytes",
+	"/memory/classes/heap/released:bytes",
 }
 
 // Sampler holds everything a sample reads, allocated once by Init, so
