@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import DATA, ROOT, gctune
+from conftest import DATA, ROOT, gctune_in_process
 from orchestrator.app import discover_module, init_spec, quickstart_text
 from orchestrator.app._init import spec_name
 from orchestrator.app._schema import MODELINE
@@ -129,13 +129,13 @@ def test_it_never_overwrites_without_force(usermod: Path) -> None:
 
 
 def test_the_cli_exits_2_on_an_existing_file_and_writes_with_force(usermod: Path) -> None:
-    first = gctune("init", str(usermod))
+    first = gctune_in_process("init", str(usermod))
     assert first.returncode == 0 and "wrote" in first.stdout
     assert "1 main package(s) and 2 benchmark(s)" in first.stdout
-    second = gctune("init", str(usermod))
+    second = gctune_in_process("init", str(usermod))
     assert second.returncode == 2 and "already exists; pass --force" in second.stderr
     assert "Traceback" not in second.stderr
-    assert gctune("init", str(usermod), "--force").returncode == 0
+    assert gctune_in_process("init", str(usermod), "--force").returncode == 0
 
 
 def test_builtin_writes_the_quickstart(tmp_path: Path) -> None:

@@ -38,19 +38,23 @@ def test_more_jobs_than_fit_are_refused_saying_how_many_fit():
 
 
 class SlowReplay(ReplayRunner):
-    """A replay that takes real time, so two jobs overlap as two containers would."""
+    """A replay whose trials wait (up to a few seconds) for a second one to run beside them, so two jobs
+    overlap as two containers would, however slowly a loaded machine schedules the threads."""
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.active, self.most_active = 0, 0
-        self._count = threading.Lock()
+        self.active, self.most_active, self.calls = 0, 0, 0
+        self._count = threading.Condition()
 
     def run(self, request):
         with self._count:
+            self.calls += 1
             self.active += 1
             self.most_active = max(self.most_active, self.active)
+            self._count.notify_all()
+            if self.calls > 1:  # the baseline runs alone
+                self._count.wait_for(lambda: self.most_active >= 2, timeout=5)
         try:
-            time.sleep(0.3)
             return super().run(request)
         finally:
             with self._count:

@@ -12,7 +12,7 @@ import sqlite3
 
 import pytest
 
-from conftest import DATA, gctune
+from conftest import DATA, gctune_in_process
 from orchestrator.errors import UsageError
 from orchestrator.history import HistoryStore, history_url
 from orchestrator.results import SCHEMA_VERSION, Night, RunInfo, Summary
@@ -96,7 +96,7 @@ def test_a_history_row_from_a_newer_gctune_is_refused(tmp_path):
 
 def test_a_file_that_is_no_history_is_a_clear_error(tmp_path):
     (tmp_path / "history.db").write_bytes(b"\x00\x01 not sqlite " * 100)
-    result = gctune("history", str(tmp_path), timeout=30)
+    result = gctune_in_process("history", str(tmp_path))
     assert result.returncode == 2, result.stderr
     assert "not a gctune history" in result.stderr and "Traceback" not in result.stderr
 
@@ -104,7 +104,7 @@ def test_a_file_that_is_no_history_is_a_clear_error(tmp_path):
     other.mkdir()
     with sqlite3.connect(other / "history.db") as db:
         db.execute("create table unrelated (x int)")
-    result = gctune("history", str(other), timeout=30)
+    result = gctune_in_process("history", str(other))
     assert result.returncode == 0 and "Traceback" not in result.stderr  # a database without nights: none listed
     assert not sqlite3.connect(other / "history.db").execute(
         "select name from sqlite_master where name = 'nights'").fetchone()  # reading created nothing

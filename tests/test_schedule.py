@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, gctune
+from conftest import ROOT, gctune_in_process
 from orchestrator.errors import GctuneError, SpecError, UsageError
 from orchestrator.schedule import (
     MARKER, CronScheduler, ScheduledJob, SystemdScheduler, at_to_cron, detect_backend, gctune_command,
@@ -420,18 +420,17 @@ def test_the_job_calls_this_gctune_by_absolute_path():
 
 
 def test_the_command_line_installs_lists_and_removes_a_job(user_crontab, spec: Path):
-    """`gctune schedule ...` as a user types it, against the throwaway user's real crontab."""
-    env = dict(os.environ)
-    installed = gctune("schedule", "install", str(spec), "--at", "02:00", "--backend", "cron", env=env)
+    """`gctune schedule ...` as a user types it (in process), against the throwaway user's real crontab."""
+    installed = gctune_in_process("schedule", "install", str(spec), "--at", "02:00", "--backend", "cron")
     assert installed.returncode == 0, installed.stderr
     assert "scheduled gctune-nightly-test" in installed.stdout and "next:" in installed.stdout
-    again = gctune("schedule", "install", str(spec), "--cron", "0 3 * * *", "--backend", "cron", env=env)
+    again = gctune_in_process("schedule", "install", str(spec), "--cron", "0 3 * * *", "--backend", "cron")
     assert again.returncode == 0, again.stderr
-    listed = gctune("schedule", "list", "--backend", "cron", "--json", env=env)
+    listed = gctune_in_process("schedule", "list", "--backend", "cron", "--json")
     jobs = json.loads(listed.stdout)
     assert [(j["name"], j["cron"]) for j in jobs] == [("gctune-nightly-test", "0 3 * * *")]
     assert len(_ours(user_crontab())) == 1
-    bad = gctune("schedule", "install", str(spec), "--cron", "0 25 * * *", "--backend", "cron", env=env)
+    bad = gctune_in_process("schedule", "install", str(spec), "--cron", "0 25 * * *", "--backend", "cron")
     assert bad.returncode == 2 and "0 25 * * *" in bad.stderr and "Traceback" not in bad.stderr
-    removed = gctune("schedule", "remove", "nightly-test", "--backend", "cron", env=env)
+    removed = gctune_in_process("schedule", "remove", "nightly-test", "--backend", "cron")
     assert removed.returncode == 0 and _ours(user_crontab()) == []

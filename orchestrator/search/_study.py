@@ -260,7 +260,9 @@ class StudyRun:
             warnings.filterwarnings("ignore", "Heartbeat of storage is supposed to be used with Study.optimize")
             self._ask_guide()
             trial = self.study.ask()
-        claim(self.optuna_storage, trial)
+            # Claimed under the lock: another job's recovery, which runs under it too, would take a running
+            # trial without an owner for one whose process died between ask and claim.
+            claim(self.optuna_storage, trial)
         return trial
 
     def _run_one(self, cpuset: str | None = None, slot: int | None = None) -> None:
