@@ -509,7 +509,7 @@ def replay(samplers: list[str], seeds: list[int]) -> int:
 
 
 def main() -> int:
-    global WITHIN
+    global WITHIN, MEASURED
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--measure", action="store_true", help="run the real grid with gctune and save it")
     parser.add_argument("--noise-check", action="store_true",
@@ -520,8 +520,11 @@ def main() -> int:
     parser.add_argument("--seeds", type=int, default=len(SEEDS), help="seeds 0..N-1 (default: %(default)s)")
     parser.add_argument("--within", type=float, default=WITHIN * 100,
                         help="target: within this many percent of the grid's best (default: %(default)g)")
+    parser.add_argument("--table", type=Path, default=MEASURED,
+                        help="the measured grid to write (--measure) or replay from (default: %(default)s)")
     args = parser.parse_args()
     WITHIN = args.within / 100
+    MEASURED = args.table.resolve()
     if args.measure:
         return measure(args.fresh)
     if args.noise_check:
