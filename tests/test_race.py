@@ -227,3 +227,19 @@ def test_a_margin_below_ten_percent_of_the_limit_warns_and_the_snippets_state_th
         assert "18MiB of it outside the Go runtime" in snippets[name] and "margin 16MiB (6%)" in snippets[name]
     roomy = report_data_with_headroom(peak_mib=180, outside_mib=18)
     assert "low_memory_margin" not in {w.code for w in find_warnings(roomy)}
+
+
+def test_a_leader_the_test_cannot_separate_but_far_worse_by_median_does_not_take_the_tie() -> None:
+    # B's repeats scatter so widely that the test cannot tell it from A, yet its median is 76% worse:
+    # not separated is not equal, so B's lower peak memory does not win it the tie.
+    truth = {"A": (6.8, 190e6), "B": (12.0, 120e6), "baseline": (20.0, 180e6)}
+    start = decision("fast", truth)
+    values = {"A": [6.8, 6.7, 6.9], "B": [12.0, 4.0, 12.5], "baseline": [20.0, 21.0, 22.0]}
+    for contender in start.contenders:
+        contender.values = values[contender.label]
+        contender.metrics = {"peak_memory_bytes": truth[contender.label][1]}
+    result = _race.decide(start)
+    assert _race.p_better(values["A"], values["B"], "minimize") > result.level  # within noise by the test
+    assert result.winner == "A" and not result.tie_broken_by_headroom
+    start.contender("B").values = [6.9, 6.6, 7.0]  # a median within the margin: now B's headroom wins
+    assert _race.decide(start).winner == "B"

@@ -15,7 +15,8 @@ Rules (also in the README, "How a run decides"):
   only the best is left ("separated"), after ``max_repeats`` rounds, or when the next round would not
   fit in ``search.time_budget``.
 - The decision is taken from every racing repeat at the end. Leaders within noise of the best (p above
-  the level) tie; the tie goes to the one with the lowest median peak memory (most headroom). The effect
+  the level) and whose median lies within ``TIE_MARGIN`` of the best's tie; the tie goes to the one with
+  the lowest median peak memory (most headroom). The effect
   against Go's defaults is the Hodges-Lehmann shift with its distribution-free interval.
 """
 
@@ -43,6 +44,9 @@ if TYPE_CHECKING:
 RACE_LEADERS = 3  # leading feasible configurations raced against Go's defaults
 RACE_ATTR = "race"  # the study's user attribute holding the race (a Decision), so a resumed run continues it
 PEAK = "peak_memory_bytes"
+# A test that cannot separate two leaders does not make them equal: a leader takes a tie only if its median
+# is also within this share of the best's median.
+TIE_MARGIN = 0.05
 # What a racing repeat reports back: its metrics, its outcome (ok, oom, ...) and its constraint violations.
 Measure = Callable[[RaceContender, int], tuple[dict[str, Any], str, dict[str, float]]]
 
@@ -236,16 +240,21 @@ def _default_gomaxprocs_in_a_tie(decision: Decision, best: RaceContender | None)
 
 
 def _tied(decision: Decision, best: RaceContender) -> list[RaceContender]:
-    """Leaders within noise of the best that may take the tie: each as clearly better than Go's defaults as
-    the best is, and no GOMAXPROCS variant whose own leader (Go's default GOMAXPROCS) ties too."""
+    """Leaders within noise of the best that may take the tie: each with a median close to the best's, as
+    clearly better than Go's defaults as the best is, and no GOMAXPROCS variant whose own leader (Go's default
+    GOMAXPROCS) ties too."""
     direction, level = decision.direction, decision.level
     base = decision.contender("baseline")
 
     def beats_base(c: RaceContender) -> bool:
         return base is None or not base.values or p_better(c.values, base.values, direction) <= level
 
+    def close(c: RaceContender) -> bool:
+        return abs(_median(c) - _median(best)) <= TIE_MARGIN * abs(_median(best))
+
     tied = [c for c in decision.contenders if c is not best and c.role != "baseline" and c.feasible and c.values
-            and p_better(best.values, c.values, direction) > level and (beats_base(c) or not beats_base(best))]
+            and p_better(best.values, c.values, direction) > level and close(c)
+            and (beats_base(c) or not beats_base(best))]
     leaders_tied = {c.trial for c in [best, *tied] if c.role == "leader"}
     return [c for c in tied if c.role != "gomaxprocs" or c.trial not in leaders_tied]
 
