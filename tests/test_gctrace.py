@@ -492,16 +492,15 @@ def test_iter_gc_cycles_streams_file_lines() -> None:
     assert list(iter_gc_cycles([LINE_119 + "\r\n"])) == list(parse_gctrace(LINE_119).cycles)
 
 
-def test_to_dict_rounds_but_dataclass_keeps_exact_values() -> None:
+def test_to_dict_rounds_and_the_totals_are_the_printed_decimals_added() -> None:
     base = "gc {n} @0.00{n}s 1%: 0.10+0.22+0.20 ms clock, 0.10+0/0.20/0+0.10 ms cpu, " \
            "4->4->2 MB, 4 MB goal, 0 MB stacks, 0 MB globals, 2 P"
     summary = parse_gctrace("\n".join(base.format(n=n) for n in (1, 2, 3))).summary()
-    # The total adds the printed values exactly, not each cycle's rounded 0.1 + 0.2.
-    assert summary.pause_ms_total == math.fsum([0.1, 0.2] * 3) != math.fsum([0.1 + 0.2] * 3)
-    assert summary.cpu_ms_total == math.fsum([0.1, 0.2, 0.1] * 3) != 1.2
-    assert summary.to_dict()["pause_ms_total"] == 0.9
-    assert summary.to_dict()["cpu_ms_total"] == 1.2
-    assert summary.to_dict()["pause_ms_max"] == 0.3 != summary.pause_ms_max
+    # The totals are the printed decimals added exactly, once rounded: not the floats' 0.1 + 0.2.
+    assert summary.pause_ms_total == 0.9 != math.fsum([0.1 + 0.2] * 3)
+    assert summary.cpu_ms_total == 1.2 != math.fsum([0.1 + 0.2 + 0.1] * 3)
+    assert summary.pause_ms_max == 0.3 != 0.1 + 0.2
+    assert summary.to_dict()["pause_ms_total"] == 0.9 and summary.to_dict()["cpu_ms_total"] == 1.2
 
 
 def test_gc_forced_at_stream_start() -> None:

@@ -1,7 +1,7 @@
 """The streaming gctrace summary: the same figures as reading the whole log, in flat memory.
 
 The reference is the summary as it was computed before streaming: from every cycle of
-``parse_gctrace(text)``, with ``math.fsum`` over all the values. The streaming summary must equal it
+``parse_gctrace(text)``, with the exact decimal sum of all the printed values. The streaming summary must equal it
 to the last bit on every real capture, cut off, with CRLF, and on long logs.
 """
 
@@ -10,8 +10,8 @@ from __future__ import annotations
 import dataclasses
 import io
 import json
-import math
 import tracemalloc
+from decimal import Decimal
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -29,18 +29,23 @@ RECORD = ("gc {n} @{at:.3f}s 5%: 0.10+{mark}+0.020 ms clock, 0.20+0.10/{mark}/0+
           "{h0}->{h1}->3 MB, 8 MB goal, 0 MB stacks, 0 MB globals, 2 P{forced}")
 
 
+def decimal_sum(values) -> float:
+    """The exact sum of the values as the runtime printed them (decimals), rounded once."""
+    return float(sum((Decimal(repr(v)) for v in values), Decimal(0)))
+
+
 def whole_text_summary(text: str) -> dict[str, object]:
     """The summary as it was computed from all cycles at once, before the parser streamed."""
     trace = parse_gctrace(text)
     cycles = trace.cycles
     last = cycles[-1] if cycles else None
-    pauses = [c.pause_ms for c in cycles]
     return {
         "cycles": len(cycles), "forced_cycles": sum(c.forced for c in cycles),
         "skipped_lines": trace.skipped_lines, "elapsed_s": last.at_s if last else None,
         "gc_percent_last": last.gc_percent if last else None,
-        "pause_ms_total": math.fsum(t for c in cycles for t in (c.clock_ms[0], c.clock_ms[2])),  # as printed
-        "pause_ms_max": max(pauses, default=0.0), "cpu_ms_total": math.fsum(t for c in cycles for t in c.cpu_ms),
+        "pause_ms_total": decimal_sum(t for c in cycles for t in (c.clock_ms[0], c.clock_ms[2])),  # as printed
+        "pause_ms_max": max((decimal_sum(p) for p in ((c.clock_ms[0], c.clock_ms[2]) for c in cycles)), default=0.0),
+        "cpu_ms_total": decimal_sum(t for c in cycles for t in c.cpu_ms),
         "heap_peak_mb": max((max(c.heap_start_mb, c.heap_end_mb) for c in cycles), default=None),
         "live_heap_mb_last": last.live_mb if last else None, "heap_goal_mb_last": last.goal_mb if last else None,
         "procs_last": last.procs if last else None,

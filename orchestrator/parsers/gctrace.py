@@ -184,18 +184,19 @@ class _Memo(dict[str, Any]):
         return value
 
 
-# Times are added up as integers in units of 2**-64 ms. Every duration a gc line can print (0, or
-# 0.001 ms and up) and every sum of two is a whole number of those units, so integer totals are exact
-# and one division gives what math.fsum of all the values would, however long the log.
-_UNIT = 1 << 64
+# Times are added up as whole microseconds. A gc line prints every duration with at most three
+# decimals of a millisecond (see ``_MS``), so each is a whole number of µs, integer totals are exact
+# however long the log, and one division gives the printed values' decimal sum, correctly rounded.
+_UNIT = 1000  # units (µs) per ms
 
 
 def _units(ms: float) -> int:
-    """``ms`` in units of 2**-64 ms, exactly."""
+    """``ms`` in whole µs (the float of a printed value is within far less than 1 µs of it)."""
     scaled = ms * _UNIT
-    if not scaled.is_integer():
+    units = round(scaled)
+    if abs(scaled - units) > 1e-6 * max(1.0, abs(scaled)):
         raise ValueError(f"{ms!r} ms is finer than a gc line prints")
-    return int(scaled)
+    return units
 
 
 def _units_of_text(ms: str) -> int:
