@@ -421,6 +421,48 @@ def test_a_summary_from_a_newer_gctune_is_refused_naming_the_file(tmp_path):
         load_report_data(run)
 
 
+PATTERNS_SPEC = """name: unit
+workload: {builtin: service}
+container: {cpus: 2, memory: 256MiB}
+space:
+  map_keys: [string, int]
+  GOGC: [100, 200]
+"""
+
+
+def with_options(item: dict[str, Any], heap_mib: float, **options: Any) -> dict[str, Any]:
+    """A trial entry that also records service options and a peak heap."""
+    metrics = {**item["metrics"], "peak_heap_bytes": heap_mib * MIB}
+    return {**item, "params": {**item["params"], **options}, "metrics": metrics}
+
+
+def test_option_effects_are_reported_only_with_matched_pairs_of_a_categorical_setting(tmp_path):
+    trials = [with_options(entry(0, gogc=100, gc_cpu=30.0), 100, map_keys="string"),
+              with_options(entry(1, gogc=100, gc_cpu=33.0), 56, map_keys="int"),
+              with_options(entry(2, gogc=200, gc_cpu=20.0), 150, map_keys="string"),
+              with_options(entry(3, gogc=200, gc_cpu=22.0), 87, map_keys="int")]
+    run = fake_run_dir(tmp_path, summary_for(trials[0], trials), spec=PATTERNS_SPEC)
+    write_reports(run)
+    effects = json.loads((run / "report.json").read_text())["option_effects"]
+    assert [(e["setting"], e["reference"], e["value"], e["pairs"]) for e in effects] == [
+        ("map_keys", "string", "int", [[0, 1], [2, 3]])]
+    heap = effects[0]["metrics"]["peak_heap_bytes"]
+    assert heap["pairs"] == 2 and heap["median_ratio"] == pytest.approx((0.56 + 0.58) / 2)
+    assert heap["min_change_percent"] == pytest.approx(-44.0) and heap["max_change_percent"] == pytest.approx(-42.0)
+    line = "map_keys=int against map_keys=string: GC CPU +10.0% (median of 2 matched pairs, range +10.0% .. +10.0%)"
+    for name in ("report.html", "report.md"):
+        text = (run / name).read_text().replace("\\_", "_")
+        assert "Option effects" in text and line in text
+        assert "peak heap -43.0% (median of 2 matched pairs, range -44.0% .. -42.0%)" in text
+
+    plain = tmp_path / "plain"
+    rec, trials = clean_case()
+    run = fake_run_dir(plain, summary_for(rec, trials))
+    write_reports(run)
+    assert "option_effects" not in json.loads((run / "report.json").read_text())
+    assert all("Option effects" not in (run / n).read_text() for n in ("report.html", "report.md"))
+
+
 GOGC_OFF_SPEC = """name: unit
 workload: {builtin: service}
 container: {cpus: 2, memory: 256MiB}

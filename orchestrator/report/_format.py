@@ -8,9 +8,10 @@ from typing import Any
 
 from orchestrator.definitions import METRICS
 from orchestrator.report._analysis import Entry, is_number, trial_kind
+from orchestrator.report._effects import OptionEffect
 from orchestrator.results import Baseline, Night, RunInfo, Summary
-from orchestrator.spec import GO_DEFAULTS, format_settings
-from orchestrator.stats import Spread
+from orchestrator.spec import GO_DEFAULTS, format_setting, format_settings
+from orchestrator.stats import PairedRatios, Spread, percent_change
 from orchestrator.units import format_mib
 
 GO_DEFAULTS_TEXT = format_settings(GO_DEFAULTS, only=("GOGC", "GOMEMLIMIT"))  # GOGC=100, GOMEMLIMIT=none
@@ -149,6 +150,29 @@ def median_range(values: Sequence[float]) -> str:
     ordered = sorted(values)
     middle = f"{statistics.median(ordered):.3g}"
     return middle if len(ordered) == 1 else f"{middle} [{ordered[0]:.3g}, {ordered[-1]:.3g}]"
+
+
+EFFECTS_NOTE = ("Each line switches one categorical setting and holds everything else. A matched pair is two "
+                "measured trials (finished, outcome ok; a broken constraint still counts) whose settings are equal "
+                "in every other dimension and differ only in this one. The change is the median over the pairs of "
+                "the ratio B / A (each trial at the median of its repeats), as a percent change of B against A "
+                "(for GC CPU too: relative, not points); the range is the smallest and largest pair's. A is the "
+                "value the space lists first.")
+
+
+def effect_text(effect: OptionEffect) -> str:
+    """``map_keys=int against map_keys=string: peak heap -43.8% (median of 8 matched pairs, range ...)``."""
+    name = effect.setting
+    title = f"{name}={format_setting(name, effect.value)} against {name}={format_setting(name, effect.reference)}"
+    return title + ": " + "; ".join(_ratios_text(m, r) for m, r in effect.metrics.items())
+
+
+def _ratios_text(metric: str, ratios: PairedRatios) -> str:
+    change = f"{label(metric)} {ratios.median_change_percent:+.1f}%"
+    if ratios.n == 1:
+        return f"{change} (1 matched pair)"
+    return (f"{change} (median of {ratios.n} matched pairs, range {percent_change(ratios.min):+.1f}% .. "
+            f"{percent_change(ratios.max):+.1f}%)")
 
 
 VERSION_HEADERS = ("Go version", "built as", "best settings", "objective")

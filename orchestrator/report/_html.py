@@ -13,8 +13,8 @@ from typing import Any
 from orchestrator.definitions import METRICS
 from orchestrator.report._analysis import Entry, spread_of
 from orchestrator.report._format import (
-    TREND_HEADERS, VERSION_HEADERS, analysis_items, engine_text, label, metric_value, noise_word, result_text,
-    spread_text, trend_rows, trials_text, version_rows)
+    EFFECTS_NOTE, TREND_HEADERS, VERSION_HEADERS, analysis_items, effect_text, engine_text, label, metric_value,
+    noise_word, result_text, spread_text, trend_rows, trials_text, version_rows)
 from orchestrator.report._report import Report
 from orchestrator.results import Measured
 from orchestrator.spec import DEPLOYED_SETTINGS, RUNTIME_SETTINGS, format_setting, format_settings
@@ -98,6 +98,7 @@ def render_html(report: Report) -> str:
         _warnings(report),
         _snippets(report),
         _comparison(report),
+        _effects(report),
         _trend(report),
         _versions(report),
         _analysis(report),
@@ -190,6 +191,14 @@ def _metric_cell(entry: Measured, metric: str) -> str:
     if spread is not None and entry.number(metric) is not None:
         text += f"<br><small>{esc(spread_text(metric, spread))}</small>"
     return text
+
+
+def _effects(report: Report) -> str:
+    """Categorical settings with matched pairs: what switching each one did."""
+    if not report.effects:
+        return ""
+    items = "".join(f"<li>{esc(effect_text(e))}</li>" for e in report.effects)
+    return f"<section><h2 id=\"effects\">Option effects</h2><p>{esc(EFFECTS_NOTE)}</p><ul>{items}</ul></section>"
 
 
 def _versions(report: Report) -> str:

@@ -7,8 +7,8 @@ from typing import Any
 from orchestrator.report._analysis import Entry
 from orchestrator.report._decision import decision_lines
 from orchestrator.report._format import (
-    TREND_HEADERS, VERSION_HEADERS, analysis_items, engine_text, label, metric_value, noise_word, result_text,
-    trend_rows, trials_text, version_rows)
+    EFFECTS_NOTE, TREND_HEADERS, VERSION_HEADERS, analysis_items, effect_text, engine_text, label, metric_value,
+    noise_word, result_text, trend_rows, trials_text, version_rows)
 from orchestrator.report._report import Report
 from orchestrator.results import Measured
 from orchestrator.spec import DEPLOYED_SETTINGS, RUNTIME_SETTINGS, format_setting, format_settings
@@ -42,7 +42,8 @@ def render_markdown(report: Report) -> str:
     lines = [f"# gctune report: {md(data.experiment)}", "",
              f"Run {code(data.run_id)} · {'finished' if head.finished else 'unfinished'} · measured with Go "
              f"**{md(head.go_version or 'unknown')}** · generated {md(report.generated_at)}", ""]
-    lines += _headline(report) + _decision(report) + _warnings(report) + _snippets(report) + _comparison(report) + _trend(report)
+    lines += _headline(report) + _decision(report) + _warnings(report) + _snippets(report) + _comparison(report) + _effects(report)
+    lines += _trend(report)
     lines += _versions(report) + _analysis(report)
     lines += _plots(report)
     lines += _trials(report) + _method(report)
@@ -121,6 +122,13 @@ def _comparison(report: Report) -> list[str]:
             continue
         lines.append(_row([code(metric)] + [md(metric_value(metric, v)) for v in values]))
     return lines + [""]
+
+
+def _effects(report: Report) -> list[str]:
+    """Categorical settings with matched pairs: what switching each one did."""
+    if not report.effects:
+        return []
+    return ["## Option effects", "", md(EFFECTS_NOTE), ""] + [f"- {md(effect_text(e))}" for e in report.effects] + [""]
 
 
 def _versions(report: Report) -> list[str]:

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from orchestrator.report._data import ReportData
+from orchestrator.report._effects import OptionEffect, effect_metrics, listed_values, option_effects
 from orchestrator.spec import DEPLOYED_SETTINGS, SETTING_NAMES, format_settings
 from orchestrator.report._headline import Headline, build_headline
 from orchestrator.report._importance import Importance, compute_importance
@@ -35,6 +36,7 @@ class Report:
     plots: list[Plot]
     production_go: str | None = None
     model: ModelCheck | None = None  # the run's GC cost model against what was measured
+    effects: list[OptionEffect] = field(default_factory=list)  # categorical settings over matched pairs
     generated_at: str = field(default_factory=lambda: time.strftime("%Y-%m-%dT%H:%M:%S%z"))
 
     def plot_path(self, plot: Plot) -> str | None:
@@ -91,6 +93,7 @@ class Report:
             "constraints": summary.constraints,
             "run": {"image": info.image, "go_toolchain": info.go_toolchain, "gctune_version": info.gctune_version,
                     "engine": info.engine.to_dict(), "started": info.started},
+            **({"option_effects": [e.to_dict() for e in self.effects]} if self.effects else {}),
             "files": files or {},
         }
 
@@ -100,4 +103,9 @@ def build_report(data: ReportData, production_go: str | None = None) -> Report:
     importance = compute_importance(data)
     return Report(data=data, headline=build_headline(data), warnings=find_warnings(data, production_go),
                   snippets=build_snippets(data), importance=importance, plots=render_plots(data, importance),
-                  production_go=production_go, model=model_check(data))
+                  production_go=production_go, model=model_check(data), effects=measure_effects(data))
+
+
+def measure_effects(data: ReportData) -> list[OptionEffect]:
+    """The option effects of the run's trials, in the objectives and the usual memory and GC CPU metrics."""
+    return option_effects(data.trials, effect_metrics([m for m, _ in data.objectives]), listed_values(data.spec))

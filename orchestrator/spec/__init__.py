@@ -10,7 +10,7 @@ from orchestrator.spec._settings import (
     GO_DEFAULTS, TrialSettings, baseline_settings, format_setting, format_settings, go_env, gomemlimit_share,
     resolve_trial_settings, with_workload_options)
 from orchestrator.spec._space import (
-    DEPLOYED_SETTINGS, RUNTIME_SETTINGS, SETTING_NAMES, SETTINGS, WORKLOAD_OPTION_SETTINGS, Choices, CpusRange, Dimension, GogcRange, GomaxprocsRange, MemoryLimitRange,
+    CATEGORICAL_SETTINGS, DEPLOYED_SETTINGS, RUNTIME_SETTINGS, SETTING_NAMES, SETTINGS, WORKLOAD_OPTION_SETTINGS, Choices, CpusRange, Dimension, GogcRange, GomaxprocsRange, MemoryLimitRange,
     MemoryRange, Range, Space, parse_setting,
 )
 from orchestrator.spec._schema import spec_json_schema
@@ -19,7 +19,7 @@ from orchestrator.spec._workload import (
     SERVICE_OPTIONS, WORKLOAD_KINDS, GoBenchWorkload, GoPackageWorkload, ImageWorkload, ServiceWorkload, Workload, module_root)
 
 __all__ = [
-    "CONFIDENCE_PRESETS", "ConfidencePreset",
+    "CATEGORICAL_SETTINGS", "CONFIDENCE_PRESETS", "ConfidencePreset",
     "DEPLOYED_SETTINGS", "GO_DEFAULTS", "OPS", "RUNTIME_SETTINGS", "SAMPLERS", "SERVICE_OPTIONS", "SETTINGS", "SETTING_NAMES", "SPEC_KEYS",
     "WORKLOAD_KINDS", "WORKLOAD_OPTION_SETTINGS",
     "Choices", "Constraint", "Container", "CpusRange", "Dimension", "GogcRange", "GomaxprocsRange",

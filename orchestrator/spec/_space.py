@@ -294,6 +294,12 @@ class Setting:
     deployed: bool = True  # part of what a team deploys (env and limits), not how it was built
     workload_option: bool = False  # an option of the built-in service, passed as its flag
 
+    @property
+    def categorical(self) -> bool:
+        """Its values are names, not numbers (Go versions, experiments, service options): they can only be
+        listed, and there is no order or distance between them."""
+        return issubclass(self.range, ListOnlyRange)
+
     def optuna_param(self, percent: bool = False) -> str:
         """The Optuna parameter name; a percentage range is searched as ``<name>_percent``."""
         return f"{self.name}_percent" if percent else self.name
@@ -314,6 +320,7 @@ SETTING_NAMES = tuple(SETTINGS)
 DEPLOYED_SETTINGS = tuple(name for name, s in SETTINGS.items() if s.deployed)
 RUNTIME_SETTINGS = tuple(name for name, s in SETTINGS.items() if s.env_var)
 WORKLOAD_OPTION_SETTINGS = tuple(name for name, s in SETTINGS.items() if s.workload_option)
+CATEGORICAL_SETTINGS = tuple(name for name, s in SETTINGS.items() if s.categorical)
 
 
 def parse_setting(name: str, value: Any) -> Any:
