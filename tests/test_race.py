@@ -15,7 +15,8 @@ import pytest
 import yaml
 
 from orchestrator.report import (
-    Report, build_headline, build_snippets, compute_importance, find_warnings, load_report_data, render_markdown)
+    Report, build_headline, build_snippets, compute_importance, find_warnings, load_report_data, render_html,
+    render_markdown)
 from orchestrator.results import Decision, RaceContender, Summary
 from orchestrator.search import _race
 from orchestrator.spec import CONFIDENCE_PRESETS, load_spec_text
@@ -176,6 +177,9 @@ def test_a_replayed_study_races_and_the_summary_and_report_state_the_decision(tm
     markdown = render_markdown(report)
     assert "## Decision" in markdown and "Mann-Whitney" in markdown and "racing repeats" in markdown
     assert f"Winner: {decision.winner}" in markdown
+    page = render_html(report)
+    assert "<h2 id=\"decision\">Decision" in page and "Mann-Whitney" in page and f"Winner: {decision.winner}" in page
+    assert report.to_dict()["decision"]["winner"] == decision.winner
 
 
 def test_old_summaries_without_a_decision_still_load() -> None:

@@ -12,6 +12,7 @@ from typing import Any
 
 from orchestrator.definitions import METRICS
 from orchestrator.report._analysis import Entry, spread_of
+from orchestrator.report._decision import decision_lines
 from orchestrator.report._format import (
     EFFECTS_NOTE, TREND_HEADERS, VERSION_HEADERS, analysis_items, effect_text, engine_text, label, metric_value,
     noise_word, result_text, spread_text, trend_rows, trials_text, version_rows)
@@ -95,6 +96,7 @@ def render_html(report: Report) -> str:
         f"{'finished' if head.finished else 'unfinished'} &middot; measured with Go "
         f"<strong>{esc(head.go_version or 'unknown')}</strong> &middot; generated {esc(report.generated_at)}</p>",
         _headline(report),
+        _decision(report),
         _warnings(report),
         _snippets(report),
         _comparison(report),
@@ -191,6 +193,15 @@ def _metric_cell(entry: Measured, metric: str) -> str:
     if spread is not None and entry.number(metric) is not None:
         text += f"<br><small>{esc(spread_text(metric, spread))}</small>"
     return text
+
+
+def _decision(report: Report) -> str:
+    """What the race decided and how (the same sentences as report.md)."""
+    decision = report.data.summary.decision
+    if decision is None:
+        return ""
+    items = "".join(f"<li>{rich(line)}</li>" for line in decision_lines(decision))
+    return f"<section><h2 id=\"decision\">Decision (racing the leaders and Go's defaults)</h2><ul>{items}</ul></section>"
 
 
 def _effects(report: Report) -> str:

@@ -89,6 +89,7 @@ class Report:
                        "note": p.note} for p in self.plots],
             "importance": self.importance.to_dict(),
             "model": self.model.to_dict() if self.model else None,
+            "decision": summary.decision.to_dict() if summary.decision else None,
             "objectives": [o.to_dict() for o in summary.objectives],
             "constraints": summary.constraints,
             "run": {"image": info.image, "go_toolchain": info.go_toolchain, "gctune_version": info.gctune_version,
