@@ -544,3 +544,10 @@ def test_dump_round_trips() -> None:
     assert dumped["space"]["GOMEMLIMIT"] == {"low": "50%", "high": "90%", "log": False}
     assert dumped["constraints"] == ["latency_p99_ms <= 1.2 * baseline"]
     assert Spec.model_validate(dumped) == spec
+
+
+def test_a_race_needs_one_objective(tmp_path: Path) -> None:
+    two = "objective:\n  minimize: [gc_cpu_percent, peak_memory_bytes]\n"
+    message = spec_error(tmp_path, MINIMAL + two + "search:\n  confidence: fast\n")
+    assert message.startswith("x.yaml:") and "search.confidence: a race decides on one objective" in message
+    assert load(MINIMAL + two) and load(MINIMAL + "search:\n  confidence: fast\n")

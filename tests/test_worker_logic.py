@@ -154,3 +154,23 @@ def test_a_stale_heartbeat_is_failed_retried_and_left_out_of_the_count(tmp_path)
     assert states == [TrialState.FAIL, TrialState.WAITING]
     assert study.trials[1].params == trial.params
     assert finished_trials(study) == []
+
+
+def test_trials_of_another_machine_are_counted_apart_and_never_raced():
+    from orchestrator.results import TrialRecord
+    from orchestrator.search._race import leaders
+    from orchestrator.search._summary import _counts, on_machine
+
+    def trial(machine: str | None, feasible: bool) -> optuna.trial.FrozenTrial:
+        return optuna.trial.create_trial(value=1.0, user_attrs={"machine": machine, "feasible": feasible})
+
+    trials = [trial("here", True), trial("here", False), trial("there", True), trial(None, True)]
+    feasible = [t for t in trials if t.user_attrs["feasible"] and on_machine(t.user_attrs["machine"], "here")]
+    counts = _counts(trials, feasible, "here")
+    assert counts["feasible"] == 2 and counts["infeasible"] == 1 and counts["other_machine"] == 1
+    assert "other_machine" not in _counts(trials[:2], feasible[:1], "here")
+
+    records = [TrialRecord(trial=n, state="COMPLETE", feasible=True, values={"gc_cpu_percent": v}, params={"GOGC": g},
+                           machine=m) for n, (v, g, m) in enumerate([(5.0, 100, "there"), (6.0, 200, "here")])]
+    comparable = [r for r in records if on_machine(r.machine, "here")]
+    assert [r.trial for r in leaders(comparable, "gc_cpu_percent", "minimize")] == [1]

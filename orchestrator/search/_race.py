@@ -34,6 +34,7 @@ import optuna
 
 from orchestrator.results import Decision, Effect, GomaxprocsAdvice, GomaxprocsValue, RaceContender, TrialRecord
 from orchestrator.search._aggregate import aggregate
+from orchestrator.search._summary import on_machine
 from orchestrator.search._space import suggest
 from orchestrator.spec import CONFIDENCE_PRESETS, Spec, TrialSettings, baseline_settings, resolve_trial_settings
 from orchestrator.stats import Spread, mann_whitney_greater, shift
@@ -278,7 +279,7 @@ def _rule(decision: Decision, winner: RaceContender, best: RaceContender) -> str
         return (f"raced: within noise of {best.label}; preferred for its lower peak memory (more headroom)")
     if winner.label != decision.best_by_median:
         return (f"raced: within noise of {decision.best_by_median} (the best median {metric}), which differs "
-                "only in GOMAXPROCS; Go's default GOMAXPROCS kept")
+                "only in GOMAXPROCS; the leader's own GOMAXPROCS kept")
     return f"raced: best median {metric} over {winner.repeats} racing repeats"
 
 
@@ -389,7 +390,9 @@ def race(run: StudyRun) -> Decision | None:
     else:
         summary = run.write_summary(finished=False)
         decision = new_decision(run.spec)
-        top = leaders(summary.trials, decision.metric, decision.direction)
+        machine = run.study.user_attrs.get("baseline_machine")
+        top = leaders([t for t in summary.trials if on_machine(t.machine, machine)], decision.metric,
+                      decision.direction)
         default = run.baseline.number("gomaxprocs")
         decision.contenders = plan_contenders(run.spec, top, run.baseline.params, int(default) if default else None)
         if not top:

@@ -24,13 +24,18 @@ from orchestrator.spec import Spec
 from orchestrator.stats import knee, pareto_front
 
 
+def on_machine(measured_on: str | None, baseline_machine: str | None) -> bool:
+    """Whether a trial is compared with the others: trials are compared only on the baseline's machine, as
+    workers on other machines measure other speeds (None: a run from before fingerprints)."""
+    return baseline_machine is None or measured_on in (None, baseline_machine)
+
+
 def build_summary(spec: Spec, study: optuna.Study, baseline: Baseline, run_id: str, storage: str,
                   finished: bool) -> Summary:
     trials = finished_trials(study)
-    # Trials are compared only on the baseline's machine: workers on other machines measure other speeds.
     machine = study.user_attrs.get("baseline_machine")
     feasible = [t for t in trials if t.state == TrialState.COMPLETE and t.user_attrs.get("feasible")
-                and (machine is None or t.user_attrs.get("machine") in (None, machine))]
+                and on_machine(t.user_attrs.get("machine"), machine)]
     front = _front(feasible, spec) if len(spec.objectives) > 1 else []
     recommended = _recommend(spec, feasible, front, baseline)
     summary = Summary(
@@ -44,7 +49,7 @@ def build_summary(spec: Spec, study: optuna.Study, baseline: Baseline, run_id: s
         pareto_front=[record(t, spec) for t in front] or None,
         by_go_version=_by_go_version(spec, feasible),
         headroom=_headroom(recommended),
-        trial_counts=_counts(trials, feasible),
+        trial_counts=_counts(trials, feasible, machine),
         no_feasible=None if recommended else _nearest_miss(trials),
         trials=[record(t, spec) for t in trials],
     )
@@ -189,10 +194,13 @@ def _headroom(recommended: Recommendation | None) -> Headroom | None:
     )
 
 
-def _counts(trials: list[FrozenTrial], feasible: list[FrozenTrial]) -> dict[str, int]:
+def _counts(trials: list[FrozenTrial], feasible: list[FrozenTrial], machine: str | None) -> dict[str, int]:
     outcomes = Counter(t.user_attrs.get("outcome", "unknown") for t in trials)
+    complete = [t for t in trials if t.state == TrialState.COMPLETE]
+    elsewhere = sum(1 for t in complete if not on_machine(t.user_attrs.get("machine"), machine))
     return {"total": len(trials), "feasible": len(feasible),
-            "infeasible": sum(1 for t in trials if t.state == TrialState.COMPLETE) - len(feasible),
+            "infeasible": sum(1 for t in complete if not t.user_attrs.get("feasible")),
+            **({"other_machine": elsewhere} if elsewhere else {}),
             **{f"outcome_{name}": count for name, count in sorted(outcomes.items())}}
 
 

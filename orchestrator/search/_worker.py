@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import time
 
+from orchestrator.errors import UsageError
 from orchestrator.results import Baseline, Summary
 from orchestrator.search._study import WAIT_S, StudyRun
 
@@ -32,8 +33,8 @@ class WorkerRun(StudyRun):
         deadline = time.time() + timeout_s
         while "baseline" not in self.study.user_attrs:
             if time.time() > deadline:
-                raise TimeoutError(f"no baseline in study {self.study_name} after {timeout_s:.0f}s: is its "
-                                   "coordinator (`gctune run --storage ...`) running?")
+                raise UsageError(f"no baseline in study {self.study_name} after {timeout_s:.0f}s: is its "
+                                 "coordinator (`gctune run --storage ...`) running?")
             time.sleep(WAIT_S)
         return Baseline.model_validate(self.study.user_attrs["baseline"])
 

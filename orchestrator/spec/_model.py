@@ -238,7 +238,7 @@ class Spec(StrictModel):
 
     @model_validator(mode="after")
     def _coherent(self) -> Spec:
-        """Percent GOMEMLIMITs need a memory limit; the grid sampler needs finite ranges."""
+        """Percent GOMEMLIMITs need a memory limit; the grid sampler needs finite ranges; a race one objective."""
         errors = []
         if self.space.uses_percent() and self.container.memory is None and self.space.memory is None:
             errors.append(error_details(("space", "GOMEMLIMIT"), "a percentage needs a container memory limit; "
@@ -249,6 +249,10 @@ class Spec(StrictModel):
                        if isinstance(dim, Range) and not dim.is_discrete]
         errors += [error_details(("space", name), problem)
                    for name, problem in self.space.option_problems(self.workload).items()]
+        if self.search.confidence is not None and len(self.objectives) > 1:
+            errors.append(error_details(("search", "confidence"), "a race decides on one objective; with "
+                                        f"{len(self.objectives)} objectives, leave search.confidence out (the "
+                                        "Pareto front is the result) or keep one objective"))
         if errors:
             fail(errors)
         return self
