@@ -27,7 +27,6 @@ import argparse
 import datetime as dt
 import json
 import os
-import platform
 import statistics
 import subprocess
 import sys
@@ -41,10 +40,11 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "tests"))
+sys.path.insert(0, str(HERE))
 
+from _bench import GCTUNE, machine  # noqa: E402
 from engines import SecondEngine  # noqa: E402 - the tests' second dockerd, on its own socket and data root
 
-GCTUNE = [str(REPO / ".venv" / "bin" / "python"), "-m", "orchestrator"]
 RESULTS = HERE / "results" / "parallel"
 GOGCS = [50, 100, 200, 400, 800, 1600]
 REPEATS = 3
@@ -147,12 +147,6 @@ def table(rows: list[list[str]]) -> str:
     header = ["mode", "wall s", "runs", "runs/hour", "CV median", "CV max", "shift median", "shift max", "machines"]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     return "\n".join([*lines, *("| " + " | ".join(r) + " |" for r in rows)])
-
-
-def machine() -> str:
-    model = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                  if line.startswith("model name")), platform.processor())
-    return f"{model}, {os.cpu_count()} cores, {platform.release()}"
 
 
 def main() -> int:
