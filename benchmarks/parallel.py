@@ -17,7 +17,7 @@ trials), and the shift of each configuration's median against the 1-job run (med
 absolute shift): what the neighbour container costs in precision and in bias.
 
 Run from the repository root on an idle machine (it checks the load first), with the engine and
-PostgreSQL the project's scripts start (scripts/setup; scripts/ensure-postgres). About 8 minutes.
+PostgreSQL the project's scripts start (scripts/setup; scripts/ensure-postgres). A few minutes.
 Not a test: it asserts nothing about which mode wins.
 """
 

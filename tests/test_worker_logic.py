@@ -3,10 +3,12 @@ of trials whose owner died, and trial files through the artifact store."""
 
 from __future__ import annotations
 
+import io
 import os
 import shutil
 import subprocess
 import sys
+import tarfile
 import time
 import warnings
 
@@ -18,7 +20,7 @@ from conftest import DATA
 from orchestrator.errors import UsageError
 from orchestrator.search._artifacts import fetch_trial_files, open_artifact_store, upload_trial_files
 from orchestrator.search._claim import OWNER_ATTR, may_measure, owner, recover_dead, retry_callback
-from orchestrator.search._shared import SOURCE_ATTR, SPEC_ATTR, joined_spec, publish
+from orchestrator.search._shared import SOURCE_ATTR, SPEC_ATTR, joined_spec, publish, unpack_source
 from orchestrator.search._states import INTERRUPTED, finished_trials
 from orchestrator.spec import load_spec
 
@@ -116,6 +118,18 @@ def test_trial_files_go_through_the_store_into_the_coordinators_folder(tmp_path)
     fetch_trial_files(store, artifact, target)
     assert (target / "repeat-1" / "gctrace.txt").read_text() == "gc 1 @0.1s 2%: ...\n"
     assert (target / "trial.json").read_text() == '{"number": 3}\n'
+
+
+def test_a_tarball_naming_a_path_outside_its_folder_is_refused_and_writes_nothing(tmp_path):
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
+        payload = b"escaped"
+        info = tarfile.TarInfo("../escaped.txt")
+        info.size = len(payload)
+        tar.addfile(info, io.BytesIO(payload))
+    with pytest.raises(UsageError, match="outside its folder"):
+        unpack_source(buffer.getvalue(), tmp_path / "into")
+    assert not (tmp_path / "escaped.txt").exists()
 
 
 def dead_pid() -> int:

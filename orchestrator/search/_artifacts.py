@@ -83,8 +83,25 @@ def fetch_trial_files(store: ArtifactStore, artifact_id: str, folder: Path) -> N
         download(store, artifact_id, bundle)
         folder.mkdir(parents=True, exist_ok=True)
         with tarfile.open(bundle, mode="r:gz") as tar:
-            tar.extractall(folder, members=[m for m in tar.getmembers() if m.isfile() or m.isdir()],
-                           filter="data")
+            extract_tar(tar, folder, dirs=True)
+
+
+def extract_tar(tar: tarfile.TarFile, into: Path, *, dirs: bool = False) -> None:
+    """Extract regular files (and folders when ``dirs``) of ``tar`` into ``into``, none outside it.
+
+    The tarball comes from another host, so a name that is absolute or climbs out with ``..`` is an
+    error. ``filter="data"`` adds the standard library's own checks where it exists (Python 3.11.4 on;
+    Debian 12's 3.11.2 lacks it)."""
+    root = into.resolve()
+    members = [m for m in tar.getmembers() if m.isfile() or (dirs and m.isdir())]
+    for member in members:
+        target = (root / member.name).resolve()
+        if target != root and root not in target.parents:
+            raise UsageError(f"an uploaded tarball names {member.name!r}, which is outside its folder")
+    if hasattr(tarfile, "data_filter"):
+        tar.extractall(root, members=members, filter="data")
+    else:
+        tar.extractall(root, members=members)
 
 
 def _pack(folder: Path) -> bytes:

@@ -20,7 +20,7 @@ import yaml
 
 from orchestrator.build import BuildRecipe
 from orchestrator.errors import UsageError
-from orchestrator.search._artifacts import ArtifactStore, download, upload_study_file
+from orchestrator.search._artifacts import ArtifactStore, download, extract_tar, upload_study_file
 from orchestrator.spec import Spec, load_spec_text, read_spec_data
 from orchestrator.workloads import builtin_module_dir, kind_for
 
@@ -101,7 +101,7 @@ def unpack_source(data: bytes, into: Path) -> None:
     when go.mod replaces it by a path, is this installation's own."""
     into.mkdir(parents=True, exist_ok=True)
     with tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") as tar:
-        tar.extractall(into, members=[m for m in tar.getmembers() if m.isfile()], filter="data")
+        extract_tar(tar, into)
     for go_mod in into.rglob("go.mod"):
         text = go_mod.read_text()
         go_mod.write_text(_REPORTER_REPLACE.sub(lambda m: m[1] + str(builtin_module_dir()), text))
