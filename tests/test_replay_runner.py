@@ -146,3 +146,44 @@ def test_metrics_from_a_replay_equal_those_computed_when_it_ran_for_real(config)
         assert ({k: v for k, v in replayed.items() if k not in newer | {"run_id"}}
                 == {k: v for k, v in real.items() if k != "run_id"})
         assert detector.thrashing == (config["expect"] == "thrashing")
+
+
+RUN_FOLDER = Path(__file__).parent / "data" / "format-v1" / "night-1"  # a gctune run folder, as `gctune run` left it
+
+
+def run_folder_repeats() -> list[Path]:
+    return sorted(RUN_FOLDER.glob("baseline/repeat-*")) + sorted(RUN_FOLDER.glob("trials/*/repeat-*"))
+
+
+def test_a_run_folder_replays_each_repeat_with_the_metrics_it_recorded():
+    """The study's own trial folders answer requests: same settings in, the recorded metrics out."""
+    runner = ReplayRunner(RUN_FOLDER)
+    info = json.loads((RUN_FOLDER / "run.json").read_text())
+    assert (runner.image.tag, runner.image.go_version) == (info["image"], info["go_toolchain"])
+    assert runner.host_cpus == info["engine"]["host_cpus"]
+    spec = load_spec(RUN_FOLDER / "spec.yaml")
+    repeats = run_folder_repeats()
+    assert len(repeats) > 3
+    for repeat in repeats:
+        real = json.loads((repeat / "metrics.json").read_text())
+        params = real["params"]
+        settings = resolve_trial_settings(spec, {"GOGC": str(params["GOGC"]), "GOMEMLIMIT": str(
+            params["GOMEMLIMIT"]) if params["GOMEMLIMIT"] is not None else "none"})
+        assert settings.params() == params
+        outcome = run_trial(spec, settings, runner, runner.image, "replay")
+        assert runner.played[-1] == repeat.relative_to(RUN_FOLDER).as_posix()  # its repeats in order
+        replayed = json.loads(json.dumps(outcome.to_dict()))
+        newer = {k for k in replayed if k not in real}
+        assert newer <= set(METRICS) and all(replayed[k] is None for k in newer), newer
+        # the study added its thrash verdict and the repeat count to what run_trial computed
+        assert {k: v for k, v in replayed.items() if k not in newer | {"run_id"}} == {
+            k: v for k, v in real.items() if k in replayed and k != "run_id"}
+
+
+def test_a_run_folder_replays_the_nearest_recorded_trial():
+    runner = ReplayRunner(RUN_FOLDER, match="nearest")
+    spec = load_spec(RUN_FOLDER / "spec.yaml")
+    trial = json.loads((RUN_FOLDER / "trials" / "0001" / "trial.json").read_text())["params"]
+    near = resolve_trial_settings(spec, {"GOGC": str(trial["GOGC"] + 3), "GOMEMLIMIT": str(trial["GOMEMLIMIT"])})
+    runner.run(trial_request(spec, near, runner.image, "test"))
+    assert runner.played == ["trials/0001/repeat-1"]

@@ -19,6 +19,12 @@ Stdout lines go to ``on_stdout_line`` as the Docker runner hands them over. When
 the output is cut after that line and the gctrace at the same process time, as an early SIGKILL
 would leave it; a capture that was itself stopped early is kept whole (its tail is the real kill's
 latency). Recorded timeouts are not re-enacted: ``timeout_s`` and ``stop_after_s`` are ignored.
+
+A gctune run folder (``run.json``, ``baseline/repeat-N``, ``trials/NNNN/repeat-N``) replays too, so a
+measured study (a benchmark's grid) can answer other studies: each repeat's request is its recorded
+params, and the RunResult fields are those its metrics.json kept (exit code, OOM kill, the container's
+peak memory, early stop). What a run folder does not keep: the container's wall time (the program's
+own run time, its last sample, stands in) and its cgroup CPU time (None).
 """
 
 from __future__ import annotations
@@ -35,9 +41,11 @@ from typing import Any, Literal
 from orchestrator.build import WorkloadImage
 from orchestrator.parsers.gctrace import GCTraceScanner
 from orchestrator.parsers.workload import parse_workload_lines
-from orchestrator.results import Fingerprint
+from orchestrator.results import Fingerprint, RunInfo
 from orchestrator.runners._base import RunRequest, RunResult, Runner
 from orchestrator.runners._oom import SIGKILL_EXIT
+from orchestrator.spec import go_env
+from orchestrator.store import RunDir
 
 CAPTURE_FILE = "capture.json"
 _RESULT_FIELDS = tuple(f.name for f in fields(RunResult) if f.name not in ("stdout", "stderr"))
@@ -93,6 +101,28 @@ class Capture:
         run = json.loads((folder / "run.json").read_text())
         return cls(name, (folder / "workload.jsonl").read_text(), (folder / "gctrace.txt").read_text(), run)
 
+    @classmethod
+    def of_trial_repeat(cls, folder: Path, name: str, host_cpus: int | None) -> Capture:
+        """One repeat of a gctune run folder, its RunResult fields rebuilt from its metrics.json."""
+        metrics = json.loads((folder / "metrics.json").read_text())
+        stdout = (folder / "workload.jsonl").read_text()
+        params = metrics.get("params") or {}
+        samples = parse_workload_lines(stdout.splitlines()).samples
+        stopped_early = bool(metrics.get("stopped_early"))
+        exit_code = metrics.get("exit_code")
+        result = {
+            "exit_code": exit_code, "wall_seconds": samples[-1].t if samples else 0.0,
+            "timed_out": bool(metrics.get("timed_out")), "stopped_early": stopped_early,
+            # a program stopped at the end of its window as planned: a complete window without a clean exit
+            "stopped_as_planned": bool(metrics.get("window_complete")) and exit_code != 0 and not stopped_early,
+            "oom_killed": bool(metrics.get("oom_killed")), "oom_signals": list(metrics.get("oom_signals") or []),
+            "peak_memory_bytes": metrics.get("peak_memory_bytes"),
+            "peak_memory_source": metrics.get("peak_memory_source"), "host_cpus": host_cpus,
+            "request": {"env": go_env(params),
+                        "limits": {"cpus": params.get("cpus"), "memory_bytes": params.get("memory")}},
+        }
+        return cls(name, stdout, (folder / "gctrace.txt").read_text(), result)
+
     @property
     def key(self) -> ConfigKey:
         request = self.result["request"]
@@ -136,12 +166,15 @@ class ReplayRunner(Runner):
         self.played: list[str | None] = []
         self.cpusets: list[str | None] = []  # the cores each played request was pinned to
         self._lock = threading.Lock()
-        self.capture: dict[str, Any] = json.loads((self.folder / CAPTURE_FILE).read_text())
+        run_folder = not (self.folder / CAPTURE_FILE).exists() and RunDir(self.folder).info_path.exists()
+        self.capture: dict[str, Any] = (_run_folder_capture(RunDir(self.folder)) if run_folder
+                                        else json.loads((self.folder / CAPTURE_FILE).read_text()))
         self.host_cpus: int | None = self.capture.get("host_cpus")
         self.engine_facts: dict[str, Any] = dict(self.capture.get("engine") or {})
         self.image = WorkloadImage(self.capture["image"], self.capture["go_version"],
                                    self.capture.get("source_hash", ""), cached=True)
-        self.configurations = _load_configurations(self.folder)
+        self.configurations = (_group(_run_folder_captures(RunDir(self.folder), self.host_cpus), self.folder)
+                               if run_folder else _load_configurations(self.folder))
 
     def fingerprint(self) -> Fingerprint:
         """The machine the captures were recorded on."""
@@ -174,14 +207,39 @@ class ReplayRunner(Runner):
 
 def _load_configurations(folder: Path) -> list[_Configuration]:
     """Every <config>/repeat-N under the set, grouped by recorded request, repeats in number order."""
+    captures = [Capture.load(run.parent, f"{config.name}/{run.parent.name}")
+                for config in sorted(p for p in folder.iterdir() if p.is_dir())
+                for run in sorted(config.glob("repeat-*/run.json"), key=lambda p: _repeat_number(p.parent))]
+    return _group(captures, folder)
+
+
+def _run_folder_capture(run_dir: RunDir) -> dict[str, Any]:
+    """What capture.json says of a set, from a run folder's run.json."""
+    info = RunInfo.model_validate(run_dir.read_json(run_dir.info_path))
+    return {"image": info.image, "go_version": info.go_toolchain, "engine": info.engine.to_dict(),
+            "host_cpus": info.engine.host_cpus,
+            "fingerprint": info.fingerprint.to_dict() if info.fingerprint else {}}
+
+
+def _run_folder_captures(run_dir: RunDir, host_cpus: int | None) -> list[Capture]:
+    """The baseline's repeats, then each trial's in trial order (a trial that reused the baseline has none)."""
+    folders = [run_dir.baseline_dir] + sorted(p for p in (run_dir.root / "trials").glob("[0-9]*") if p.is_dir())
+    return [Capture.of_trial_repeat(repeat, repeat.relative_to(run_dir.root).as_posix(), host_cpus)
+            for folder in folders
+            for repeat in sorted(folder.glob("repeat-*"), key=_repeat_number) if (repeat / "metrics.json").exists()]
+
+
+def _repeat_number(folder: Path) -> int:
+    return int(folder.name.split("-")[1])
+
+
+def _group(captures: list[Capture], folder: Path) -> list[_Configuration]:
+    """Captures grouped by recorded request, in the order given."""
     by_key: dict[ConfigKey, _Configuration] = {}
-    for config in sorted(p for p in folder.iterdir() if p.is_dir()):
-        repeats = sorted(config.glob("repeat-*/run.json"), key=lambda p: int(p.parent.name.split("-")[1]))
-        for run in repeats:
-            capture = Capture.load(run.parent, f"{config.name}/{run.parent.name}")
-            by_key.setdefault(capture.key, _Configuration(capture.key, [])).captures.append(capture)
+    for capture in captures:
+        by_key.setdefault(capture.key, _Configuration(capture.key, [])).captures.append(capture)
     if not by_key:
-        raise ValueError(f"{folder}: no recorded runs (<config>/repeat-N/run.json)")
+        raise ValueError(f"{folder}: no recorded runs (<config>/repeat-N/run.json, or a run folder's repeats)")
     return list(by_key.values())
 
 
