@@ -104,6 +104,20 @@ def test_the_format_v1_run_folder_fits_and_its_leave_one_out_predictions_are_clo
     assert fit.quality.verdict == ("good" if fit.quality.error <= 0.25 else "poor")
 
 
+def test_the_gc_cpu_prediction_does_not_depend_on_where_the_window_cut_the_cycles():
+    """A window holds whole cycles, one more or fewer by where it starts, while its GC CPU seconds are
+    not counted in cycles: the same run recounted must predict the same gc_cpu_percent everywhere."""
+    observations = list(replay_observations().values())
+    recounted = [dataclasses.replace(o, gc_cycles=o.gc_cycles + (1 if i % 2 else -1))
+                 for i, o in enumerate(observations)]
+    assert all(o.gc_cycles >= 1 for o in recounted)
+    fit, refit = fit_model(observations), fit_model(recounted)
+    for point in (Point(50, None), Point(300, None), Point(400, 192 * MIB), Point(None, 192 * MIB)):
+        before, after = (predict(f, point).metrics["gc_cpu_percent"].value for f in (fit, refit))
+        assert after == pytest.approx(before, rel=1e-9), point
+    assert refit.parameters.runway_factor != fit.parameters.runway_factor  # the cycles themselves did change
+
+
 def test_more_gogc_costs_less_gc_cpu_and_more_memory():
     fit = fit_model(list(replay_observations().values()))
     low, high = (predict(fit, Point(g, None)).metrics for g in (50, 300))

@@ -3,8 +3,9 @@
 Every parameter is a median over the configurations (robust to one odd run): the live heap L, the roots,
 the allocation rate R, the runway factor k = (R x window / cycles) / (goal - L) with the runtime's own
 goal, the per-cycle cost split into its stop-the-world part (fixed) and the rest per MiB scanned (mark),
-the peak factor m = (peak heap - L) / (goal - L), the memory beside the heap (container peak - peak heap)
-and the runtime's non-heap memory that GOMEMLIMIT counts.
+fitted as cost / k so that the window's whole count of cycles cancels (``_cycle_costs``), the peak
+factor m = (peak heap - L) / (goal - L), the memory beside the heap (container peak - peak heap) and the
+runtime's non-heap memory that GOMEMLIMIT counts.
 
 The interval: each configuration is predicted by the model fitted on all the others (leave-one-out);
 the relative residuals measured / predicted - 1 give the half-width, the largest absolute residual, never
@@ -40,17 +41,17 @@ def fit_model(observations: Sequence[Observation]) -> Fit:
 def fit_parameters(observations: Sequence[Observation]) -> Parameters:
     """The model's parameters: medians over the configurations (see the module docstring)."""
     obs = list(observations)
-    cost = [o.gc_cpu_seconds / o.gc_cycles for o in obs]
-    fixed = [c * o.stw_share for c, o in zip(cost, obs)]
     with_runway = [o for o in obs if o.goal_bytes - o.live_bytes >= MIN_RUNWAY_BYTES]
+    runway_factor = _median(with_runway, lambda o: o.alloc_bytes_per_s * o.wall_s / o.gc_cycles
+                            / (o.goal_bytes - o.live_bytes), default=1.0)
+    fixed, mark = _cycle_costs(obs, with_runway, runway_factor)
     return Parameters(
         live_bytes=_median(obs, lambda o: o.live_bytes),
         roots_bytes=_median(obs, lambda o: o.roots_bytes),
         alloc_bytes_per_s=_median(obs, lambda o: o.alloc_bytes_per_s),
-        runway_factor=_median(with_runway, lambda o: o.alloc_bytes_per_s * o.wall_s / o.gc_cycles
-                              / (o.goal_bytes - o.live_bytes), default=1.0),
-        fixed_cpu_s=statistics.median(fixed),
-        mark_cpu_s_per_mib=statistics.median((c - f) / (o.scanned_bytes / MIB) for c, f, o in zip(cost, fixed, obs)),
+        runway_factor=runway_factor,
+        fixed_cpu_s=fixed,
+        mark_cpu_s_per_mib=mark,
         peak_factor=_median([o for o in with_runway if o.peak_heap_bytes is not None],
                             lambda o: (o.peak_heap_bytes - o.live_bytes) / (o.goal_bytes - o.live_bytes), default=1.0),
         other_bytes=_median([o for o in obs if o.peak_memory_bytes is not None and o.peak_heap_bytes is not None],
@@ -60,6 +61,29 @@ def fit_parameters(observations: Sequence[Observation]) -> Parameters:
         wall_s=_median(obs, lambda o: o.wall_s),
         memory_bytes=next((o.memory_bytes for o in obs if o.memory_bytes is not None), None),
     )
+
+
+def _cycle_costs(obs: Sequence[Observation], with_runway: Sequence[Observation],
+                 runway_factor: float) -> tuple[float, float]:
+    """The CPU seconds of a cycle: its fixed (stop-the-world) part, and its mark part per MiB scanned.
+
+    A window holds a whole number of cycles, a few at a high GOGC, and one more or fewer by where it
+    happens to start, while its GC CPU seconds are not counted in cycles. Per configuration that count
+    cancels from cost / k = GC CPU s x (goal - L) / (R x window): the ratio the gc_cpu_percent equation
+    uses. So the ratio is fitted (split by the stop-the-world share) and the per-cycle costs are it
+    times the fitted k; taking medians of cost and of k apart would compound the count's error instead.
+    Configurations without a runway (or allocation) fall back to the cost per counted cycle."""
+    paced = [o for o in with_runway if o.alloc_bytes_per_s > 0 and o.wall_s > 0]
+    if paced:
+        per_runway = [o.gc_cpu_seconds * (o.goal_bytes - o.live_bytes) / (o.alloc_bytes_per_s * o.wall_s)
+                      for o in paced]
+        fixed = runway_factor * statistics.median(c * o.stw_share for c, o in zip(per_runway, paced))
+        mark = runway_factor * statistics.median(c * (1 - o.stw_share) / (o.scanned_bytes / MIB)
+                                                 for c, o in zip(per_runway, paced))
+        return fixed, mark
+    cost = [o.gc_cpu_seconds / o.gc_cycles for o in obs]
+    return (statistics.median(c * o.stw_share for c, o in zip(cost, obs)),
+            statistics.median(c * (1 - o.stw_share) / (o.scanned_bytes / MIB) for c, o in zip(cost, obs)))
 
 
 def measured(observation: Observation) -> dict[str, float | None]:
