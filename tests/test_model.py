@@ -24,7 +24,7 @@ from orchestrator.model import (
     predict)
 from orchestrator.parsers.workload import parse_workload_output
 from orchestrator.results import TrialRecord
-from orchestrator.search._guide import MODEL, ModelGuide, prediction_attrs
+from orchestrator.search._guide import MODEL, ModelGuide, best_feasible, prediction_attrs
 from orchestrator.search._study import skip_reason
 from orchestrator.spec import load_spec_text
 
@@ -287,6 +287,20 @@ def test_the_guide_waits_for_enough_configurations_and_stops_on_a_poor_fit():
             for i, o in enumerate(guide.fit.observations)]
     guide.fit = fit_model(bent)
     assert guide.propose([], None) is None and guide.stopped.startswith("the fit is poor")
+
+
+def test_a_fit_that_cannot_be_checked_proposes_nothing_yet_and_does_not_stop_the_guide():
+    guide = guide_with(["default", "gogc50", "gogc25"])
+    assert guide.propose([], None) is not None
+    guide.fit = dataclasses.replace(guide.fit, quality=dataclasses.replace(guide.fit.quality, verdict="insufficient"))
+    assert guide.propose([], None) is None and guide.stopped is None
+
+
+def test_the_best_measured_value_follows_the_objectives_direction():
+    trials = [TrialRecord(trial=n, state="COMPLETE", outcome="ok", feasible=True, params={},
+                          metrics={"gc_cycles": v}) for n, v in enumerate([40.0, 90.0, 60.0])]
+    assert best_feasible(trials, None, "gc_cycles") == 40.0
+    assert best_feasible(trials, None, "gc_cycles", "maximize") == 90.0
 
 
 def test_the_guide_does_not_apply_where_the_model_does_not():

@@ -83,7 +83,8 @@ class TrialRecord(Measured):
     violations: dict[str, float] | None = None  # constraint -> violation (<= 0 is met)
     go_version_built: str | None = None  # only in by_go_version: the version the binary reported
     machine: str | None = None  # the fingerprint's machine_id of where it was measured (workers: theirs)
-    proposed_by: str | None = None  # "model" (the GC model's guide) or "sampler"; None: not recorded
+    # "model" (the GC model's guide), "plan" (a planned configuration) or "sampler"; None: not recorded
+    proposed_by: str | None = None
     prediction: dict[str, Predicted] | None = None  # metric -> the model's prediction, when it had a good fit
 
 

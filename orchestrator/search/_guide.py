@@ -27,7 +27,7 @@ from orchestrator.results import Measured, TrialRecord
 from orchestrator.spec import Choices, GogcRange, Percent, Spec, TrialSettings, resolve_trial_settings
 from orchestrator.spec._space import Dimension
 
-MODEL, SAMPLER = "model", "sampler"  # who proposed a trial (TrialRecord.proposed_by)
+MODEL, SAMPLER, PLAN = "model", "sampler", "plan"  # who proposed a trial (TrialRecord.proposed_by)
 MODEL_SETTINGS = ("GOGC", "GOMEMLIMIT")  # the settings the model's equations take
 MIN_GAIN = 0.01  # a proposal must be predicted better than the best measured value by this share
 POINTS_PER_RANGE = 48  # candidate values on a range (log-spaced on a log range)
@@ -92,8 +92,8 @@ class ModelGuide:
 
     def propose(self, trials: Sequence[TrialRecord], baseline: Measured | None) -> Proposal | None:
         """The next point to measure, or None (not yet, or stopped: ``stopped`` says why)."""
-        if not self.active or self.fit is None:
-            return None
+        if not self.active or self.fit is None or self.fit.quality.verdict == "insufficient":
+            return None  # not yet: too few configurations to check the fit on
         ours = [t for t in trials if t.proposed_by == MODEL]
         self.stopped = (broken_prediction(ours, self.spec) or self._poor_fit()
                         or (f"proposed {len(ours)} trials, half the budget" if len(ours) >= max(1, self.budget // 2)
@@ -123,7 +123,7 @@ class ModelGuide:
         if not scored:
             return None
         value, candidate, prediction = min(scored, key=lambda s: s[0])
-        best_measured = best_feasible(trials, baseline, metric)
+        best_measured = best_feasible(trials, baseline, metric, direction)
         if best_measured is not None and value >= sign * best_measured - MIN_GAIN * abs(best_measured):
             return None
         return Proposal(candidate.params, prediction)
@@ -211,12 +211,16 @@ def feasible(prediction: Prediction, spec: Spec, baseline: Measured | None) -> b
         return False
 
 
-def best_feasible(trials: Sequence[TrialRecord], baseline: Measured | None, metric: str) -> float | None:
+def best_feasible(trials: Sequence[TrialRecord], baseline: Measured | None, metric: str,
+                  direction: str = "minimize") -> float | None:
+    """The best feasible measured value of ``metric`` (the lowest, or the highest when maximized)."""
     values = [t.number(metric) for t in trials if t.feasible and t.state == "COMPLETE"]
     if baseline is not None and getattr(baseline, "feasible", False):
         values.append(baseline.number(metric))
     known = [v for v in values if v is not None]
-    return min(known) if known else None
+    if not known:
+        return None
+    return max(known) if direction == "maximize" else min(known)
 
 
 def broken_prediction(ours: Sequence[TrialRecord], spec: Spec) -> str | None:

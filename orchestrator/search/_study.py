@@ -35,8 +35,8 @@ from orchestrator.search._states import (
     DECLINED, INTERRUPTED, REPEATED, finished_trials, named_constraints, set_constraints)
 from orchestrator.search._aggregate import aggregate
 from orchestrator.search import _race
-from orchestrator.search._summary import build_summary, record
-from orchestrator.search._guide import SAMPLER, ModelGuide, prediction_attrs
+from orchestrator.search._summary import build_summary, on_machine, record
+from orchestrator.search._guide import PLAN, SAMPLER, ModelGuide, prediction_attrs
 from orchestrator.results import Baseline, Summary
 from orchestrator.spec import Spec, TrialSettings, baseline_settings, resolve_trial_settings
 from orchestrator.store import RunDir
@@ -296,8 +296,10 @@ class StudyRun:
         if not self.guide.active or self.study.get_trials(deepcopy=False, states=(TrialState.WAITING,)):
             return
         finished = self.measured_trials()
-        self.guide.refit([self.run_dir.baseline_dir] + [self.run_dir.trial_dir(t.number) for t in finished
-                                                        if t.user_attrs.get("outcome") == "ok"])
+        here = self.study.user_attrs.get("baseline_machine", self.machine_id)
+        self.guide.refit([self.run_dir.baseline_dir] + [  # one machine's speed: the baseline's
+            self.run_dir.trial_dir(t.number) for t in finished
+            if t.user_attrs.get("outcome") == "ok" and on_machine(t.user_attrs.get("machine"), here)])
         proposal = self.guide.propose([record(t, self.spec) for t in finished], self.baseline)
         if proposal is not None:
             self.study.enqueue_trial(proposal.params, user_attrs=proposal.user_attrs(), skip_if_exists=False)
@@ -306,7 +308,7 @@ class StudyRun:
         """Record who proposed a trial the model did not, and what the model predicted for it."""
         if "proposed_by" in trial.user_attrs:
             return
-        trial.set_user_attr("proposed_by", "plan" if self.plan.configurations is not None else SAMPLER)
+        trial.set_user_attr("proposed_by", PLAN if self.plan.configurations is not None else SAMPLER)
         prediction = self.guide.predict(settings)
         if prediction is not None:
             trial.set_user_attr("prediction", prediction_attrs(prediction))
