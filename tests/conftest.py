@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -11,6 +12,12 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
+
+# A shell without job control starts a background job (`... &`) with SIGINT ignored, and every child
+# inherits that: the gctune processes the tests Ctrl-C would then run on. Ctrl-C is what the tests
+# send, so the suite gives its children the default disposition, whatever launched it.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 @pytest.fixture(scope="session")
