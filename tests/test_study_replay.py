@@ -156,7 +156,9 @@ def test_engine_failures_in_a_row_stop_the_study(tmp_path):
     assert replay.runner.played[3:] == [None] * limit
 
 
-@pytest.mark.parametrize("repeats", [1, 3, 7])
+# Each case writes a whole report (its figures take seconds): one repeat, the common case, runs in the
+# fast tier; 3 and 7 repeats in the full tier.
+@pytest.mark.parametrize("repeats", [1, pytest.param(3, marks=pytest.mark.slow), pytest.param(7, marks=pytest.mark.slow)])
 def test_reports_name_the_recommendation(tmp_path, repeats):
     spec_path = write_spec(tmp_path, {"GOGC": GOGC_GRID}, repeats=repeats)
     run_dir, summary = study(spec_path, RunOptions(results_dir=tmp_path / "results"), backend())
@@ -173,6 +175,7 @@ def test_reports_name_the_recommendation(tmp_path, repeats):
     assert headline["confidence"]["repeats"] == repeats
 
 
+@pytest.mark.slow  # two nights, each with its whole report
 def test_a_nightly_recheck_of_the_same_recorded_runs_is_no_regression(tmp_path):
     spec_path = write_spec(tmp_path, {"GOGC": GOGC_GRID}, nightly={"mode": "recheck", "top": 1, "repeats": 3})
     results = tmp_path / "results"
