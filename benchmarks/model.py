@@ -48,7 +48,8 @@ sys.path.insert(0, str(HERE))
 
 import optuna  # noqa: E402
 
-import samplers  # noqa: E402  (the grid's space, spec and machine facts: one definition of each)
+import samplers  # noqa: E402  (the grid's space and spec: one definition of each)
+from _bench import machine  # noqa: E402
 from orchestrator.app import RunOptions, replay_backend, run_study  # noqa: E402
 from orchestrator.model import Observation, Point, fit_model, leave_one_out, observe_folder, predict  # noqa: E402
 from orchestrator.results import Summary  # noqa: E402
@@ -242,9 +243,8 @@ def main() -> int:
         print(f"{run_dir.root}: {len(summary.trials)} trials, finished={summary.finished}; the grid has {expected}: "
               "measure it first (see this script's docstring)", file=sys.stderr)
         return 2
-    machine = samplers._machine()
     print(f"command: {' '.join(['benchmarks/model.py'] + sys.argv[1:])}")
-    print(f"machine: {machine['cpu_model']}, {machine['cpus']} CPUs, kernel {machine['kernel']}; "
+    print(f"machine: {machine()}; "
           f"date {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC; grid measured {run_dir.read_info().started} "
           f"({run_dir.root.relative_to(REPO) if run_dir.root.is_relative_to(REPO) else run_dir.root})\n")
     table_a(run_dir, summary, [int(k) for k in args.ks.split(",") if k], args.fit_seeds)

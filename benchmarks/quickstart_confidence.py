@@ -63,7 +63,7 @@ def run_quickstart(seed: int) -> tuple[float, dict[str, Any]]:
 def settings_of(summary: dict[str, Any]) -> dict[str, Any]:
     """The recommendation's searched settings, as `gctune trial --set` takes them (Optuna searches a
     percentage of the memory limit as ``<name>_percent``; ``--set`` writes it ``<name>=<value>%``)."""
-    return {(name.removesuffix("_percent")): (f"{value}%" if name.endswith("_percent") else value)
+    return {name.removesuffix("_percent"): f"{value}%" if name.endswith("_percent") else value
             for name, value in summary["recommended"]["optuna_params"].items()}
 
 

@@ -24,7 +24,7 @@ from typing import Any
 from orchestrator.model import (
     MIN_OBSERVATIONS, PREDICTED_METRICS, Fit, Observation, Point, Prediction, fit_model, observe_folder, predict)
 from orchestrator.results import Measured, TrialRecord
-from orchestrator.spec import Choices, GogcRange, Percent, Spec, TrialSettings, resolve_trial_settings
+from orchestrator.spec import SETTINGS, Choices, GogcRange, Percent, Spec, TrialSettings, resolve_trial_settings
 from orchestrator.spec._space import Dimension
 
 MODEL, SAMPLER, PLAN = "model", "sampler", "plan"  # who proposed a trial (TrialRecord.proposed_by)
@@ -162,7 +162,8 @@ def _values(name: str, dim: Dimension) -> list[tuple[dict[str, Any], dict[str, A
     points = _spaced(low, high, dim.log)
     if percent:
         step = dim.step.value if isinstance(dim.step, Percent) else None
-        return [({f"{name}_percent": v}, {name: Percent(v)}) for v in sorted({_snap(p, low, step) for p in points})]
+        param = SETTINGS[name].optuna_param(percent=True)
+        return [({param: v}, {name: Percent(v)}) for v in sorted({_snap(p, low, step) for p in points})]
     integral = dim.integral or dim.in_bytes
     values = sorted({int(_snap(p, low, dim.step or 1)) if integral else _snap(p, low, dim.step) for p in points})
     off = isinstance(dim, GogcRange) and dim.off

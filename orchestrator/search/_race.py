@@ -34,8 +34,9 @@ import optuna
 
 from orchestrator.results import Decision, Effect, GomaxprocsAdvice, GomaxprocsValue, RaceContender, TrialRecord
 from orchestrator.search._aggregate import aggregate
-from orchestrator.search._summary import on_machine
 from orchestrator.search._space import suggest
+from orchestrator.search._states import baseline_machine
+from orchestrator.search._summary import on_machine
 from orchestrator.spec import CONFIDENCE_PRESETS, Spec, TrialSettings, baseline_settings, resolve_trial_settings
 from orchestrator.stats import Spread, mann_whitney_greater, shift
 
@@ -390,7 +391,7 @@ def race(run: StudyRun) -> Decision | None:
     else:
         summary = run.write_summary(finished=False)
         decision = new_decision(run.spec)
-        machine = run.study.user_attrs.get("baseline_machine")
+        machine = baseline_machine(run.study)
         top = leaders([t for t in summary.trials if on_machine(t.machine, machine)], decision.metric,
                       decision.direction)
         default = run.baseline.number("gomaxprocs")

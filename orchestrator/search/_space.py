@@ -11,7 +11,7 @@ from typing import Any
 
 import optuna
 
-from orchestrator.spec import Choices, GogcRange, Percent, Range, parse_setting
+from orchestrator.spec import SETTINGS, Choices, GogcRange, Percent, Range, parse_setting
 from orchestrator.spec._space import Dimension
 
 GOGC_OFF_PARAM = "GOGC_off"
@@ -52,7 +52,8 @@ def _suggest_one(trial: optuna.Trial, name: str, dim: Dimension) -> Any:
         return "off"
     if isinstance(dim.low, Percent):
         step = dim.step.value if isinstance(dim.step, Percent) else None
-        return Percent(trial.suggest_float(f"{name}_percent", dim.low.value, dim.high.value, log=dim.log, step=step))
+        return Percent(trial.suggest_float(SETTINGS[name].optuna_param(percent=True), dim.low.value, dim.high.value,
+                                           log=dim.log, step=step))
     if dim.integral or dim.in_bytes:
         return trial.suggest_int(name, int(dim.low), int(dim.high), log=dim.log, step=int(dim.step or 1))
     return trial.suggest_float(name, float(dim.low), float(dim.high), log=dim.log, step=dim.step)

@@ -25,6 +25,15 @@ _NAMED_PREFIX = "constraints:"
 _LEGACY_KEY = "constraints"
 
 
+BASELINE_MACHINE_ATTR = "baseline_machine"  # the machine_id that measured the baseline: trials are compared on it
+
+
+def baseline_machine(study: optuna.Study) -> str | None:
+    """The machine that measured the study's baseline (None: not measured yet, or a run from before
+    fingerprints)."""
+    return study.user_attrs.get(BASELINE_MACHINE_ATTR)
+
+
 def interrupted_numbers(study: optuna.Study) -> set[int]:
     return set(study.user_attrs.get(INTERRUPTED_ATTR, []))
 

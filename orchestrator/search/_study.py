@@ -32,7 +32,8 @@ from orchestrator.search._samplers import create_sampler
 from orchestrator.search._storage import open_storage, redact
 from orchestrator.search._space import grid_space, space_size, suggest
 from orchestrator.search._states import (
-    DECLINED, INTERRUPTED, REPEATED, finished_trials, named_constraints, set_constraints)
+    BASELINE_MACHINE_ATTR, DECLINED, INTERRUPTED, REPEATED, baseline_machine, finished_trials, named_constraints,
+    set_constraints)
 from orchestrator.search._aggregate import aggregate
 from orchestrator.search import _race
 from orchestrator.search._summary import build_summary, on_machine, record
@@ -235,7 +236,7 @@ class StudyRun:
 
     def _measure_baseline(self) -> Baseline:
         baseline = self._measure_baseline_here()
-        self.study.set_user_attr("baseline_machine", self.machine_id)  # trials are compared on its machine
+        self.study.set_user_attr(BASELINE_MACHINE_ATTR, self.machine_id)  # trials are compared on its machine
         self.study.set_user_attr("baseline", baseline.to_dict())
         return baseline
 
@@ -296,7 +297,7 @@ class StudyRun:
         if not self.guide.active or self.study.get_trials(deepcopy=False, states=(TrialState.WAITING,)):
             return
         finished = self.measured_trials()
-        here = self.study.user_attrs.get("baseline_machine", self.machine_id)
+        here = baseline_machine(self.study) or self.machine_id
         self.guide.refit([self.run_dir.baseline_dir] + [  # one machine's speed: the baseline's
             self.run_dir.trial_dir(t.number) for t in finished
             if t.user_attrs.get("outcome") == "ok" and on_machine(t.user_attrs.get("machine"), here)])

@@ -19,7 +19,7 @@ from optuna.trial import FrozenTrial, TrialState
 from orchestrator.results import (
     Baseline, Decision, Headroom, NearestMiss, NoFeasible, ObjectiveSpec, Recommendation, RunnerUp, Saving, Summary,
     TrialRecord)
-from orchestrator.search._states import finished_trials, named_constraints
+from orchestrator.search._states import baseline_machine, finished_trials, named_constraints
 from orchestrator.spec import Spec
 from orchestrator.stats import knee, pareto_front
 
@@ -33,7 +33,7 @@ def on_machine(measured_on: str | None, baseline_machine: str | None) -> bool:
 def build_summary(spec: Spec, study: optuna.Study, baseline: Baseline, run_id: str, storage: str,
                   finished: bool) -> Summary:
     trials = finished_trials(study)
-    machine = study.user_attrs.get("baseline_machine")
+    machine = baseline_machine(study)
     feasible = [t for t in trials if t.state == TrialState.COMPLETE and t.user_attrs.get("feasible")
                 and on_machine(t.user_attrs.get("machine"), machine)]
     front = _front(feasible, spec) if len(spec.objectives) > 1 else []

@@ -14,6 +14,7 @@ import time
 
 from orchestrator.errors import UsageError
 from orchestrator.results import Baseline, Summary
+from orchestrator.search._states import baseline_machine
 from orchestrator.search._study import WAIT_S, StudyRun
 
 BASELINES_ATTR = "baselines"  # study attr: machine id -> Go's defaults measured on that machine
@@ -24,7 +25,7 @@ class WorkerRun(StudyRun):
 
     def run(self, baseline_timeout_s: float = 3600) -> None:
         self.baseline = self._wait_for_baseline(baseline_timeout_s)
-        if self.study.user_attrs.get("baseline_machine", self.machine_id) != self.machine_id:
+        if baseline_machine(self.study) not in (None, self.machine_id):
             self.baseline = self._own_machine_baseline()
         self._run_trials()
 
